@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AVX-512 VNNI kernels (Ice Lake and later) of the int8 ops: b1i8 and t2i8 (dot, gemv, gemm).
+ *
+ * vpdpbusd multiplies 64 unsigned bytes by 64 signed bytes and adds each group of 4 products to a 32-bit lane,
+ * without saturation, at 2 per cycle. X (int8, signed, in [-127, 127]) is always its signed operand. Exactness:
+ * every 32-bit lane sums at most k / 16 products of at most 127 (or 128 * 127 for the scaled form below, and then
+ * only over blocks of KBLOCK elements), so no lane ever comes near 2^31; and no variant forms sum(x) - 2 * s over
+ * a whole row, where the doubling could overflow: the doubling is done lane by lane, on lane sums <= 127 * k / 16.
+ *
+ * Three ways to bring the packed W to vpdpbusd, each used where it is cheapest:
+ *
+ * 1. dot: negate x under the mask (vpsubb with a write mask: 0 - x where w = -1; x is never -128, so -x is
+ *    exact), then vpdpbusd with a vector of ones. The mask comes straight from memory into a k-register (kmovq),
+ *    3 uops per 64 elements for B1; T2 adds the zero mask as the unsigned operand (vmovdqu8 {z} of ones).
+ *
+ * 2. gemv: kmovq and the masked ops all compete for ports 0 and 5, which caps a row at about 1.5 cycles per 64
+ *    elements. GEMV instead spends the work on x once, since every row shares it: each block of 64 bytes of x is
+ *    transposed as an 8 x 8 byte matrix (vpshufb + vpermw), so that byte 8q + b holds x[8b + q]. Then a row's word,
+ *    broadcast to the 8 lanes and ANDed with bytes (1 << q) in lane q (one vpandq with an embedded {1to8}
+ *    broadcast load), gives in byte 8q + b the value 2^q * bit(8b + q): the bit of the very element that byte
+ *    8q + b of the transposed x holds, scaled by 2^q. vpdpbusd then sums 2^q * x over the set bits in 32-bit
+ *    lane d, with q = d / 2; the scale is removed lane by lane (vpsravd by q, exact since every term is a multiple
+ *    of 2^q) at the end of each block. That is 2 uops per 64 elements of B1 and no k-register:
+ *        B1: dot = sum(x) - 2 sum_{w = -1} x          (sum(x) by lane, once per block of x)
+ *        T2: dot = sum_{mask} x - 2 sum_{sign} x      (a sign is only set under its mask)
+ *    With at most 128 * 127 * 4 per lane and step, a lane is exact for 2^31 / 65024 > 33000 steps; blocks of
+ *    KBLOCK = 8192 elements take 128.
+ *
+ * 3. gemm: each W chunk is expanded once into bytes u = w + 1 in {0, 1, 2} (masked byte moves from k-registers)
+ *    and used against 12 X rows, 1 vpdpbusd per pair: dot = sum(u * x) - sum(x), with sum(x) computed once per
+ *    X row and block. A tile is 2 W rows x 12 X rows (24 accumulators); a block of 12 X rows x GEMM_KBLOCK bytes
+ *    (24 KiB) stays in L1 while every W row passes over it, W itself being 8 to 16 times smaller than X.
+ *
+ * I8 inputs are read exactly: full 64-byte chunks, then a zero-masked vmovdqu8 for the last k % 64 bytes.
+ *
+ * The hot loops are separate functions (NOINLINE) that hand their accumulators back through memory: when GCC 12
+ * inlines a vpdpbusd loop into surrounding code (an outer loop, or a reduction after it), it copies every
+ * accumulator to another register and back in each iteration, which costs a third of the throughput.
+ */
+#include <immintrin.h>
+
+#include "internal.h"
+
+#define INLINE static inline __attribute__((always_inline))
+#define NOINLINE static __attribute__((noinline))
+
+#define KBLOCK 8192      /* gemv: elements of x transposed at a time (8 KiB on the stack) */
+#define PREFETCH_BYTES 4096
+#define GEMM_J 12        /* gemm tile: 2 W rows x GEMM_J X rows */
+#define GEMM_KBLOCK 2048 /* gemm: elements per K block: GEMM_J X rows of it stay in L1 */
+
+#define ZERO _mm512_setzero_si512()
+#define FOR4(S) S(0) S(1) S(2) S(3)
+#define FOR8(S) FOR4(S) S(4) S(5) S(6) S(7)
+
+INLINE __m512i load(const void *p) { return _mm512_loadu_si512(p); }
+/* The first n < 64 bytes, zeros after them: never reads beyond them. */
+INLINE __m512i load_bytes(const int8_t *p, size_t n) { return _mm512_maskz_loadu_epi8(_bzhi_u64(~0ull, n), p); }
+INLINE __mmask64 mask(const uint64_t *p) { return _load_mask64((__mmask64 *)p); }
+INLINE __m512i dpbusd(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
+
+/* ---- horizontal sums of 32-bit lanes ---- */
+
+/* (a, b) -> per 128-bit chunk (a0 + a2, b0 + b2, a1 + a3, b1 + b3). */
+INLINE __m512i pair32(__m512i a, __m512i b)
+{
+    return _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+}
+/* Four vectors -> per 128-bit chunk (a, b, c, d), each the sum of that chunk's 4 lanes. */
+INLINE __m512i quad32(__m512i a, __m512i b, __m512i c, __m512i d)
+{
+    __m512i ab = pair32(a, b), cd = pair32(c, d);
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+}
+INLINE __m128i sum4_32(__m512i a, __m512i b, __m512i c, __m512i d)
+{
+    __m512i q = quad32(a, b, c, d);
+    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(q), _mm512_extracti64x4_epi64(q, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+/* The 8 sums of v[0..7], in order. */
+INLINE __m256i sum8_32(const __m512i v[8])
+{
+    __m512i q0 = quad32(v[0], v[1], v[2], v[3]), q1 = quad32(v[4], v[5], v[6], v[7]);
+    __m512i h = _mm512_add_epi32(_mm512_shuffle_i32x4(q0, q1, 0x88), _mm512_shuffle_i32x4(q0, q1, 0xdd));
+    h = _mm512_add_epi32(_mm512_shuffle_i32x4(h, h, 0x88), _mm512_shuffle_i32x4(h, h, 0xdd));
+    return _mm512_castsi512_si256(h);
+}
+
+/* ---- dot: masked negation + vpdpbusd with ones ---- */
+
+/* B1: x, negated where w = -1. */
+INLINE __m512i b1_step(__m512i acc, const uint64_t *w, __m512i xv, __m512i ones)
+{
+    return dpbusd(acc, ones, _mm512_mask_sub_epi8(xv, mask(w), ZERO, xv));
+}
+/* T2: x negated under the sign mask, times 1 under the non-zero mask (0 elsewhere). */
+INLINE __m512i t2_step(__m512i acc, const uint64_t *w, __m512i xv, __m512i ones)
+{
+    return dpbusd(acc, _mm512_maskz_mov_epi8(mask(w), ones), _mm512_mask_sub_epi8(xv, mask(w + 1), ZERO, xv));
+}
+
+/* n4 iterations of 4 chunks of 64 elements, 4 accumulators; wpb: W words per chunk. */
+INLINE void dot_loop(const uint64_t *w, const int8_t *x, size_t n4, size_t wpb, __m512i out[4])
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
+#define STEP(a, i)                                                                                                  \
+    a = wpb == 1 ? b1_step(a, w + c + (i), load(x + 64 * (c + (i))), ones)                                          \
+                 : t2_step(a, w + 2 * (c + (i)), load(x + 64 * (c + (i))), ones);
+    for (size_t c = 0; c < 4 * n4; c += 4) {
+        STEP(a0, 0) STEP(a1, 1) STEP(a2, 2) STEP(a3, 3)
+    }
+#undef STEP
+    out[0] = a0;
+    out[1] = a1;
+    out[2] = a2;
+    out[3] = a3;
+}
+NOINLINE void dot_loop_b1(const uint64_t *w, const int8_t *x, size_t n4, __m512i out[4])
+{
+    dot_loop(w, x, n4, 1, out);
+}
+NOINLINE void dot_loop_t2(const uint64_t *w, const int8_t *x, size_t n4, __m512i out[4])
+{
+    dot_loop(w, x, n4, 2, out);
+}
+
+INLINE int32_t dot_i8(const uint64_t *w, const int8_t *x, size_t k, size_t wpb)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i acc[4] = { ZERO, ZERO, ZERO, ZERO };
+    size_t full = k / 64, c = full / 4 * 4;
+    if (c)
+        (wpb == 1 ? dot_loop_b1 : dot_loop_t2)(w, x, full / 4, acc);
+    __m512i s = _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]), _mm512_add_epi32(acc[2], acc[3]));
+    for (; c <= full; c++) {
+        if (c == full && k % 64 == 0)
+            break;
+        __m512i xv = c < full ? load(x + 64 * c) : load_bytes(x + 64 * c, k % 64);
+        s = wpb == 1 ? b1_step(s, w + c, xv, ones) : t2_step(s, w + 2 * c, xv, ones);
+    }
+    return _mm512_reduce_add_epi32(s);
+}
+
+int32_t bitern_dot_b1i8_avx512_vnni(const uint64_t *w, const int8_t *x, size_t k) { return dot_i8(w, x, k, 1); }
+
+int32_t bitern_dot_t2i8_avx512_vnni(const uint64_t *w, const int8_t *x, size_t k) { return dot_i8(w, x, k, 2); }
+
+/* ---- gemv: transposed x, scaled bits ---- */
+
+/* Byte 8q + b of the result is byte 8b + q of v: vpshufb pairs byte c of each 8-byte row with the same byte of the
+ * next row (word c of each 128-bit lane), vpermw gathers word q of the 4 lanes into qword q. */
+INLINE __m512i transpose8x8(__m512i v)
+{
+    const __m512i pairs = _mm512_set4_epi32(0x0f070e06, 0x0d050c04, 0x0b030a02, 0x09010800);
+    const __m512i gather = _mm512_set_epi16(31, 23, 15, 7, 30, 22, 14, 6, 29, 21, 13, 5, 28, 20, 12, 4,
+                                            27, 19, 11, 3, 26, 18, 10, 2, 25, 17, 9, 1, 24, 16, 8, 0);
+    return _mm512_permutexvar_epi16(gather, _mm512_shuffle_epi8(v, pairs));
+}
+
+/* Transposes len (<= KBLOCK) bytes of x into xt, the partial chunk zero-padded; returns sum(x) by lane. */
+INLINE __m512i transpose_block(const int8_t *x, size_t len, __m512i *xt)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i sum = ZERO;
+    for (size_t c = 0; 64 * c < len; c++) {
+        size_t rest = len - 64 * c;
+        xt[c] = transpose8x8(rest >= 64 ? load(x + 64 * c) : load_bytes(x + 64 * c, rest));
+        sum = dpbusd(sum, ones, xt[c]);
+    }
+    return sum;
+}
+
+/* Bytes (1 << q) in qword lane q, and the matching right shifts of 32-bit lane d: d / 2. */
+#define BIT_OF_LANE                                                                                                 \
+    _mm512_set_epi64(0x8080808080808080, 0x4040404040404040, 0x2020202020202020, 0x1010101010101010,               \
+                     0x0808080808080808, 0x0404040404040404, 0x0202020202020202, 0x0101010101010101)
+#define SCALE_OF_LANE _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0)
+
+/* The bits of one word of W, scaled by 2^q in lane q, in the transposed order (see the top of the file). */
+INLINE __m512i scaled_bits(const uint64_t *p, __m512i bit_of_lane)
+{
+    return _mm512_and_epi64(_mm512_set1_epi64((long long)*p), bit_of_lane);
+}
+
+#define ROW_PTR(j) const uint64_t *w##j = wr[j];
+
+/* 8 B1 rows against chunks of transposed x: the scaled sums over the set bits, by lane, into out[8]. Each row gets
+ * one cache line prefetched per 8 chunks, PREFETCH_BYTES ahead. */
+NOINLINE void gemv_rows_b1(const uint64_t *const wr[8], const __m512i *xt, size_t chunks, __m512i out[8])
+{
+    const __m512i bit_of_lane = BIT_OF_LANE;
+    FOR8(ROW_PTR)
+    __m512i a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO, a4 = ZERO, a5 = ZERO, a6 = ZERO, a7 = ZERO;
+#define PREFETCH(j) _mm_prefetch((const char *)(w##j + c) + PREFETCH_BYTES, _MM_HINT_T0);
+#define ROW(j) a##j = dpbusd(a##j, scaled_bits(w##j + c, bit_of_lane), xv);
+#define OUT(j) out[j] = a##j;
+    for (size_t c = 0; c < chunks; c++) {
+        if ((c & 7) == 0) {
+            FOR8(PREFETCH)
+        }
+        __m512i xv = xt[c];
+        FOR8(ROW)
+    }
+    FOR8(OUT)
+#undef PREFETCH
+#undef ROW
+#undef OUT
+}
+
+/* 4 T2 rows: scaled sums under the masks into nz[4], under the signs into neg[4]. */
+NOINLINE void gemv_rows_t2(const uint64_t *const wr[4], const __m512i *xt, size_t chunks, __m512i nz[4],
+                           __m512i neg[4])
+{
+    const __m512i bit_of_lane = BIT_OF_LANE;
+    FOR4(ROW_PTR)
+    __m512i m0 = ZERO, m1 = ZERO, m2 = ZERO, m3 = ZERO, s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+#define PREFETCH(j) _mm_prefetch((const char *)(w##j + 2 * c) + PREFETCH_BYTES, _MM_HINT_T0);
+#define ROW(j)                                                                                                      \
+    m##j = dpbusd(m##j, scaled_bits(w##j + 2 * c, bit_of_lane), xv);                                                \
+    s##j = dpbusd(s##j, scaled_bits(w##j + 2 * c + 1, bit_of_lane), xv);
+#define OUT(j) nz[j] = m##j, neg[j] = s##j;
+    for (size_t c = 0; c < chunks; c++) {
+        if ((c & 3) == 0) {
+            FOR4(PREFETCH)
+        }
+        __m512i xv = xt[c];
+        FOR4(ROW)
+    }
+    FOR4(OUT)
+#undef PREFETCH
+#undef ROW
+#undef OUT
+}
+
+/* Pointers to the rows of a group of `rows` (<= n) from row r, at the block starting at element kb; the missing
+ * rows repeat the last one. */
+INLINE void group_rows(const uint64_t **wr, size_t n, const uint64_t *w, size_t stride, size_t wpb, size_t r,
+                       size_t rows, size_t kb)
+{
+    for (size_t i = 0; i < n; i++)
+        wr[i] = w + (r + (i < rows ? i : rows - 1)) * stride + kb / 64 * wpb;
+}
+
+/* Stores (first block) or adds (later blocks) the sums of a group of rows. */
+INLINE void store_rows(int32_t *y, const int32_t *sums, size_t rows, int add)
+{
+    for (size_t i = 0; i < rows; i++)
+        y[i] = add ? y[i] + sums[i] : sums[i];
+}
+
+void bitern_gemv_b1i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k)
+{
+    __m512i xt[KBLOCK / 64];
+    const size_t stride = bitern_b1_words(k);
+    const __m512i scale = SCALE_OF_LANE;
+    for (size_t kb = 0; kb == 0 || kb < k; kb += KBLOCK) {
+        size_t len = k - kb < KBLOCK ? k - kb : KBLOCK;
+        __m512i xsum = transpose_block(x + kb, len, xt);
+        /* 8 rows at a time: 8 independent vpdpbusd chains cover its latency. */
+        for (size_t r = 0; r < m; r += 8) {
+            size_t rows = m - r < 8 ? m - r : 8;
+            const uint64_t *wr[8];
+            __m512i acc[8], dots[8];
+            group_rows(wr, 8, w, stride, 1, r, rows, kb);
+            gemv_rows_b1(wr, xt, (len + 63) / 64, acc);
+            /* sum(x) - 2 sum_{w = -1} x lane by lane: each lane is at most 127 * KBLOCK / 16 in magnitude. */
+            for (int j = 0; j < 8; j++)
+                dots[j] = _mm512_sub_epi32(xsum, _mm512_slli_epi32(_mm512_srav_epi32(acc[j], scale), 1));
+            int32_t sums[8];
+            _mm256_storeu_si256((__m256i *)sums, sum8_32(dots));
+            store_rows(y + r, sums, rows, kb > 0);
+        }
+    }
+}
+
+void bitern_gemv_t2i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k)
+{
+    __m512i xt[KBLOCK / 64];
+    const size_t stride = bitern_t2_words(k);
+    const __m512i scale = SCALE_OF_LANE;
+    for (size_t kb = 0; kb == 0 || kb < k; kb += KBLOCK) {
+        size_t len = k - kb < KBLOCK ? k - kb : KBLOCK;
+        transpose_block(x + kb, len, xt);
+        /* 4 rows at a time, two accumulators each (mask and sign): 8 independent vpdpbusd chains. */
+        for (size_t r = 0; r < m; r += 4) {
+            size_t rows = m - r < 4 ? m - r : 4;
+            const uint64_t *wr[4];
+            __m512i nz[4], neg[4], dots[4];
+            group_rows(wr, 4, w, stride, 2, r, rows, kb);
+            gemv_rows_t2(wr, xt, (len + 63) / 64, nz, neg);
+            for (int j = 0; j < 4; j++)
+                dots[j] = _mm512_sub_epi32(_mm512_srav_epi32(nz[j], scale),
+                                           _mm512_slli_epi32(_mm512_srav_epi32(neg[j], scale), 1));
+            int32_t sums[4];
+            _mm_storeu_si128((__m128i *)sums, sum4_32(dots[0], dots[1], dots[2], dots[3]));
+            store_rows(y + r, sums, rows, kb > 0);
+        }
+    }
+}
+
+/* ---- gemm: W expanded to w + 1, 2 x GEMM_J tiles over a packed block of X ---- */
+
+#define GEMM_CHUNKS (GEMM_KBLOCK / 64)
+#define FOR12(S) FOR8(S) S(8) S(9) S(10) S(11)
+
+/* u = w + 1 for 64 elements: B1 (bit set = -1) gives 0 or 2. */
+INLINE __m512i expand_b1(const uint64_t *p) { return _mm512_mask_mov_epi8(_mm512_set1_epi8(2), mask(p), ZERO); }
+/* T2: 1 where zero, 2 under the mask, then 0 under the sign. */
+INLINE __m512i expand_t2(const uint64_t *p)
+{
+    __m512i u = _mm512_mask_mov_epi8(_mm512_set1_epi8(1), mask(p), _mm512_set1_epi8(2));
+    return _mm512_mask_mov_epi8(u, mask(p + 1), ZERO);
+}
+
+/* Copies the GEMM_J rows xr[] over [kb, kb + len) into xb, chunk by chunk (chunk c of row j at c * GEMM_J + j,
+ * the partial chunk zero-padded), so that a tile reads X at fixed offsets from one pointer; sum(x) of each row
+ * over the block into xsum. */
+INLINE void gemm_pack_x(const int8_t *const xr[GEMM_J], size_t kb, size_t len, __m512i *xb, int32_t xsum[GEMM_J])
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (size_t j = 0; j < GEMM_J; j++) {
+        __m512i s = ZERO;
+        for (size_t c = 0; 64 * c < len; c++) {
+            size_t rest = len - 64 * c;
+            __m512i v = rest >= 64 ? load(xr[j] + kb + 64 * c) : load_bytes(xr[j] + kb + 64 * c, rest);
+            xb[c * GEMM_J + j] = v;
+            s = dpbusd(s, ones, v);
+        }
+        xsum[j] = _mm512_reduce_add_epi32(s);
+    }
+}
+
+/* W rows w0, w1 (wpb words per 64 elements) against the packed X block: 24 accumulators of u * x into acc
+ * (row r, X row j at acc[r * GEMM_J + j]). */
+INLINE void gemm_tile(const uint64_t *w0, const uint64_t *w1, size_t wpb, const __m512i *xb, size_t chunks,
+                      __m512i acc[2 * GEMM_J])
+{
+#define ACC(j) __m512i a##j = ZERO, b##j = ZERO;
+    FOR12(ACC)
+#undef ACC
+#define PAIR(j)                                                                                                     \
+    {                                                                                                               \
+        __m512i xv = xb[j];                                                                                         \
+        a##j = dpbusd(a##j, u0, xv);                                                                                \
+        b##j = dpbusd(b##j, u1, xv);                                                                                \
+    }
+    for (size_t c = 0; c < chunks; c++, xb += GEMM_J) {
+        __m512i u0 = wpb == 1 ? expand_b1(w0 + c) : expand_t2(w0 + 2 * c);
+        __m512i u1 = wpb == 1 ? expand_b1(w1 + c) : expand_t2(w1 + 2 * c);
+        FOR12(PAIR)
+    }
+#undef PAIR
+#define OUT(j) acc[j] = a##j, acc[GEMM_J + j] = b##j;
+    FOR12(OUT)
+#undef OUT
+}
+NOINLINE void gemm_tile_b1(const uint64_t *w0, const uint64_t *w1, const __m512i *xb, size_t chunks,
+                           __m512i acc[2 * GEMM_J])
+{
+    gemm_tile(w0, w1, 1, xb, chunks, acc);
+}
+NOINLINE void gemm_tile_t2(const uint64_t *w0, const uint64_t *w1, const __m512i *xb, size_t chunks,
+                           __m512i acc[2 * GEMM_J])
+{
+    gemm_tile(w0, w1, 2, xb, chunks, acc);
+}
+
+INLINE void gemm_i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k, size_t wpb)
+{
+    if (m == 0 || n == 0)
+        return;
+    __m512i xb[GEMM_CHUNKS * GEMM_J]; /* 24 KiB */
+    const size_t stride = wpb * bitern_b1_words(k);
+    for (size_t kb = 0; kb == 0 || kb < k; kb += GEMM_KBLOCK) {
+        size_t len = k - kb < GEMM_KBLOCK ? k - kb : GEMM_KBLOCK, chunks = (len + 63) / 64;
+        for (size_t j = 0; j < n; j += GEMM_J) {
+            size_t cols = n - j < GEMM_J ? n - j : GEMM_J;
+            const int8_t *xr[GEMM_J];
+            int32_t xsum[GEMM_J];
+            for (size_t i = 0; i < GEMM_J; i++)
+                xr[i] = x + (j + (i < cols ? i : cols - 1)) * k;
+            gemm_pack_x(xr, kb, len, xb, xsum);
+            for (size_t r = 0; r < m; r += 2) {
+                size_t rows = m - r < 2 ? m - r : 2;
+                const uint64_t *w0 = w + r * stride + kb / 64 * wpb, *w1 = w0 + (rows - 1) * stride;
+                __m512i acc[2 * GEMM_J];
+                (wpb == 1 ? gemm_tile_b1 : gemm_tile_t2)(w0, w1, xb, chunks, acc);
+                /* Lane sums of u * x are at most 254 * GEMM_KBLOCK / 16: any order of additions is exact. */
+                for (size_t i = 0; i < rows; i++) {
+                    int32_t sums[GEMM_J], *dst = c + (r + i) * n + j;
+                    _mm256_storeu_si256((__m256i *)sums, sum8_32(acc + i * GEMM_J));
+                    _mm_storeu_si128((__m128i *)(sums + 8), sum4_32(acc[i * GEMM_J + 8], acc[i * GEMM_J + 9],
+                                                                    acc[i * GEMM_J + 10], acc[i * GEMM_J + 11]));
+                    for (size_t q = 0; q < cols; q++)
+                        dst[q] = (kb ? dst[q] : 0) + (sums[q] - xsum[q]);
+                }
+            }
+        }
+    }
+}
+
+void bitern_gemm_b1i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_i8(w, x, c, m, n, k, 1);
+}
+
+void bitern_gemm_t2i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_i8(w, x, c, m, n, k, 2);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* `bitern`: one command-line tool, one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bitern.h"
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    { "info", bitern_cmd_info, "CPU features, ISA level, and the kernel variant picked for each op" },
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bitern <command> [options]   (bitern <command> --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nenvironment: BITERN_ISA=scalar|avx2|avx512|neon|neon-dotprod caps the kernel level.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("bitern %s\n", bitern_version());
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "bitern: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
