@@ -585,6 +585,7 @@ int main(int argc, char **argv)
 
     if (do_bench) {
         bench(only_op, &b);
+        free(b.ref);
         return 0;
     }
     if (check_dispatch())
@@ -618,5 +619,6 @@ int main(int argc, char **argv)
     printf("kcheck: %d variants checked against scalar, %lu cases, %d skipped; seed %" PRIu64 "\n", n_variants,
            n_checked, n_skipped, seed);
     printf("%d passed, 0 failed\n", n_variants);
+    free(b.ref);
     return 0;
 }
