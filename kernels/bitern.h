@@ -52,10 +52,17 @@
 extern "C" {
 #endif
 
+/* The shared library exports only what this header declares; the variants stay internal. */
+#if defined(__GNUC__)
+#define BITERN_API __attribute__((visibility("default")))
+#else
+#define BITERN_API
+#endif
+
 #define BITERN_VERSION_MAJOR 0
 #define BITERN_VERSION_MINOR 1
 #define BITERN_VERSION_PATCH 0
-const char *bitern_version(void);
+BITERN_API const char *bitern_version(void);
 
 /* Longest vector any op accepts: 127 * 2^24 < 2^31, so int32 accumulators never overflow. */
 #define BITERN_MAX_K ((size_t)1 << 24)
@@ -69,9 +76,9 @@ enum {
     BITERN_ENOMEM = -4,
     BITERN_EFORMAT = -5,   /* packed data not in canonical form */
 };
-const char *bitern_strerror(int status);
+BITERN_API const char *bitern_strerror(int status);
 /* A message naming what was wrong with the last failed call on this thread ("" if none). */
-const char *bitern_last_error(void);
+BITERN_API const char *bitern_last_error(void);
 
 static inline size_t bitern_b1_words(size_t n) { return (n + 63) / 64; }
 static inline size_t bitern_t2_words(size_t n) { return 2 * ((n + 63) / 64); }
@@ -87,14 +94,14 @@ typedef enum {
 } bitern_isa;
 
 /* Detects the CPU and applies BITERN_ISA. Idempotent; returns BITERN_OK or BITERN_ENOTSUP (with a message). */
-int bitern_init(void);
+BITERN_API int bitern_init(void);
 /* Caps the level at `name` (one of the BITERN_ISA names, or "native" for the best the CPU has). */
-int bitern_set_isa(const char *name);
+BITERN_API int bitern_set_isa(const char *name);
 /* The level in use, as a name ("scalar", "avx2", ...). */
-const char *bitern_isa_name(void);
-const char *bitern_isa_level_name(bitern_isa isa);
+BITERN_API const char *bitern_isa_name(void);
+BITERN_API const char *bitern_isa_level_name(bitern_isa isa);
 /* Whether this CPU and this build can run a level. */
-int bitern_isa_supported(bitern_isa isa);
+BITERN_API int bitern_isa_supported(bitern_isa isa);
 
 /* CPU feature flags, as detected (bitern_cpu_flags) and as used after capping (bitern_active_flags). */
 enum {
@@ -108,14 +115,14 @@ enum {
     BITERN_CPU_ARM_NEON = 1u << 8,
     BITERN_CPU_ARM_DOTPROD = 1u << 9,
 };
-unsigned bitern_cpu_flags(void);
-unsigned bitern_active_flags(void);
+BITERN_API unsigned bitern_cpu_flags(void);
+BITERN_API unsigned bitern_active_flags(void);
 /* Restricts the flags used to (detected & mask); for tests, e.g. AVX-512 without VPOPCNTDQ. */
-int bitern_set_cpu_mask(unsigned mask);
+BITERN_API int bitern_set_cpu_mask(unsigned mask);
 /* A description of each flag bit, for printing: returns NULL past the last one. */
-const char *bitern_cpu_flag_name(unsigned bit_index);
+BITERN_API const char *bitern_cpu_flag_name(unsigned bit_index);
 /* The CPU's brand string ("" if unknown). */
-const char *bitern_cpu_name(void);
+BITERN_API const char *bitern_cpu_name(void);
 
 /* ---- Every compiled variant, for tools and tests ---- */
 typedef struct bitern_variant_info {
@@ -127,47 +134,47 @@ typedef struct bitern_variant_info {
     int selected;         /* the dispatch table uses it now */
 } bitern_variant_info;
 /* Fills up to `cap` entries, returns the total number of variants. */
-size_t bitern_variants(bitern_variant_info *out, size_t cap);
+BITERN_API size_t bitern_variants(bitern_variant_info *out, size_t cap);
 
 /* ---- Packing ---- */
 /* Sign: x < 0 -> -1 (bit set); +0, -0 and positive -> +1. Writes b1_words(n) words. Every packing function
  * from float rejects NaN and infinity (BITERN_ENONFINITE) before writing anything. */
-int bitern_pack_b1_f32(const float *x, size_t n, uint64_t *out);
+BITERN_API int bitern_pack_b1_f32(const float *x, size_t n, uint64_t *out);
 /* |x| > thr -> sign(x), else 0. thr >= 0 and finite. Writes t2_words(n) words. */
-int bitern_pack_t2_f32(const float *x, size_t n, float thr, uint64_t *out);
-int bitern_pack_b1_i8(const int8_t *x, size_t n, uint64_t *out);   /* x < 0 -> -1 */
-int bitern_pack_t2_i8(const int8_t *x, size_t n, uint64_t *out);   /* sign(x): -1, 0, +1 */
+BITERN_API int bitern_pack_t2_f32(const float *x, size_t n, float thr, uint64_t *out);
+BITERN_API int bitern_pack_b1_i8(const int8_t *x, size_t n, uint64_t *out);   /* x < 0 -> -1 */
+BITERN_API int bitern_pack_t2_i8(const int8_t *x, size_t n, uint64_t *out);   /* sign(x): -1, 0, +1 */
 /* q[i] = round-to-nearest-even(x[i] * 127 / absmax), scale = absmax / 127; an all-zero x gives q = 0, scale = 0.
  * NaN or infinity: BITERN_ENONFINITE, and q is left untouched. */
-int bitern_quantize_i8(const float *x, size_t n, int8_t *q, float *scale);
+BITERN_API int bitern_quantize_i8(const float *x, size_t n, int8_t *q, float *scale);
 /* Unpacking back to values: out[i] in {-1, 0, +1}. */
-int bitern_unpack_b1_i8(const uint64_t *p, size_t n, int8_t *out);
-int bitern_unpack_t2_i8(const uint64_t *p, size_t n, int8_t *out);
-int bitern_unpack_b1_f32(const uint64_t *p, size_t n, float *out);
-int bitern_unpack_t2_f32(const uint64_t *p, size_t n, float *out);
+BITERN_API int bitern_unpack_b1_i8(const uint64_t *p, size_t n, int8_t *out);
+BITERN_API int bitern_unpack_t2_i8(const uint64_t *p, size_t n, int8_t *out);
+BITERN_API int bitern_unpack_b1_f32(const uint64_t *p, size_t n, float *out);
+BITERN_API int bitern_unpack_t2_f32(const uint64_t *p, size_t n, float *out);
 /* BITERN_OK if p is a canonical T2 vector of n elements (sign only under mask, zero padding). */
-int bitern_t2_check(const uint64_t *p, size_t n);
+BITERN_API int bitern_t2_check(const uint64_t *p, size_t n);
 /* BITERN_OK if the padding bits of a B1 vector of n elements are zero. */
-int bitern_b1_check(const uint64_t *p, size_t n);
+BITERN_API int bitern_b1_check(const uint64_t *p, size_t n);
 
 /* ---- Operations (checked: NULL pointers with non-zero sizes, k > BITERN_MAX_K, m*n overflow) ---- */
-int bitern_dot_b1b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
-int bitern_dot_t2t2(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
-int bitern_dot_t2b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
-int bitern_dot_b1i8(const uint64_t *w, const int8_t *x, size_t k, int32_t *out);
-int bitern_dot_t2i8(const uint64_t *w, const int8_t *x, size_t k, int32_t *out);
+BITERN_API int bitern_dot_b1b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
+BITERN_API int bitern_dot_t2t2(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
+BITERN_API int bitern_dot_t2b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
+BITERN_API int bitern_dot_b1i8(const uint64_t *w, const int8_t *x, size_t k, int32_t *out);
+BITERN_API int bitern_dot_t2i8(const uint64_t *w, const int8_t *x, size_t k, int32_t *out);
 
-int bitern_gemv_b1b1(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
-int bitern_gemv_t2t2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
-int bitern_gemv_t2b1(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
-int bitern_gemv_b1i8(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k);
-int bitern_gemv_t2i8(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k);
+BITERN_API int bitern_gemv_b1b1(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
+BITERN_API int bitern_gemv_t2t2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
+BITERN_API int bitern_gemv_t2b1(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k);
+BITERN_API int bitern_gemv_b1i8(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k);
+BITERN_API int bitern_gemv_t2i8(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k);
 
-int bitern_gemm_b1b1(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
-int bitern_gemm_t2t2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
-int bitern_gemm_t2b1(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
-int bitern_gemm_b1i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k);
-int bitern_gemm_t2i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k);
+BITERN_API int bitern_gemm_b1b1(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
+BITERN_API int bitern_gemm_t2t2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
+BITERN_API int bitern_gemm_t2b1(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k);
+BITERN_API int bitern_gemm_b1i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k);
+BITERN_API int bitern_gemm_t2i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k);
 
 /* ---- Unchecked hot-path access: the dispatch table itself ---- */
 typedef int32_t bitern_dot_bits_fn(const uint64_t *w, const uint64_t *x, size_t k);
@@ -200,7 +207,7 @@ typedef struct bitern_kernels {
 
 /* The table in use (initialising on first call), or NULL if bitern_init failed. Preconditions of its
  * functions: k <= BITERN_MAX_K, packed inputs canonical, buffers of the documented sizes. */
-const bitern_kernels *bitern_get_kernels(void);
+BITERN_API const bitern_kernels *bitern_get_kernels(void);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,6 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define UNIT 512               /* elements per unit */
 #define PREFETCH_BYTES 4096    /* gemv prefetch distance, ahead in the current row or the next ones */
 #define GEMM_L2_BYTES (512 << 10) /* X rows of one gemm block: about a quarter of L2 */
 #define GEMM_KBLOCK_UNITS 64   /* K block of gemm, in units: 4 W rows x 8 KiB (T2) stay in L1 */
@@ -172,24 +171,29 @@ INLINE __m512i hs_lanes(hs_state s, int top)
  * the emulated popcount for the rest. */
 INLINE __m512i b1b1_count(const uint64_t *w, const uint64_t *x, size_t words)
 {
-    hs_state s = hs_init();
-    size_t i = 0;
-#define IN(j) _mm512_xor_si512(load(w + i + 8 * (j)), load(x + i + 8 * (j)))
-    for (; i + 128 <= words; i += 128)
-        HS16(s, IN)
-#undef IN
     __m512i rest = ZERO;
+    size_t i = 0;
+    if (words >= 128) {
+        hs_state s = hs_init();
+#define IN(j) _mm512_xor_si512(load(w + i + 8 * (j)), load(x + i + 8 * (j)))
+        for (; i + 128 <= words; i += 128)
+            HS16(s, IN)
+#undef IN
+        rest = hs_lanes(s, 16);
+    }
     for (; i < words; i += 8)
         rest = add(rest, popcnt(_mm512_xor_si512(b1_unit(w + i, words - i), b1_unit(x + i, words - i))));
-    return add(hs_lanes(s, 16), rest);
+    return rest;
 }
 
 /* T2 rows: (nonzero count) - 2 (negative count) per 64-bit lane, with a Harley-Seal stream for each count over
  * blocks of 8 units. `xb1` selects a B1 x (t2b1) instead of a T2 x. */
 INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int xb1)
 {
-    hs_state snz = hs_init(), sneg = hs_init();
+    __m512i rest = ZERO;
     size_t i = 0;
+    if (words >= 128) {
+        hs_state snz = hs_init(), sneg = hs_init();
 #define UNIT_SPLIT(j)                                                                                               \
     __m512i nz##j, neg##j;                                                                                          \
     {                                                                                                               \
@@ -207,15 +211,17 @@ INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int 
     }
 #define NZ(j) nz##j
 #define NEG(j) neg##j
-    for (; i + 128 <= words; i += 128) {
-        FOR4(UNIT_SPLIT) UNIT_SPLIT(4) UNIT_SPLIT(5) UNIT_SPLIT(6) UNIT_SPLIT(7)
-        HS8(snz, NZ)
-        HS8(sneg, NEG)
-    }
+        for (; i + 128 <= words; i += 128) {
+            FOR4(UNIT_SPLIT) UNIT_SPLIT(4) UNIT_SPLIT(5) UNIT_SPLIT(6) UNIT_SPLIT(7)
+            HS8(snz, NZ)
+            HS8(sneg, NEG)
+        }
 #undef UNIT_SPLIT
 #undef NZ
 #undef NEG
-    __m512i rest = ZERO;
+        /* Every lane count is <= 2^24: the 64-bit lanes hold nz - 2 neg exactly. */
+        rest = _mm512_sub_epi64(hs_lanes(snz, 8), _mm512_slli_epi64(hs_lanes(sneg, 8), 1));
+    }
     for (; i < words; i += 16) {
         size_t n = words - i;
         __m512i mw, sw, nz, neg;
@@ -231,8 +237,7 @@ INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int 
         }
         rest = add(rest, _mm512_sub_epi64(popcnt(nz), _mm512_slli_epi64(popcnt(neg), 1)));
     }
-    /* Every lane count is <= 2^24: the 64-bit lanes hold nz - 2 neg exactly. */
-    return add(rest, _mm512_sub_epi64(hs_lanes(snz, 8), _mm512_slli_epi64(hs_lanes(sneg, 8), 1)));
+    return rest;
 }
 
 int32_t bitern_dot_b1b1_avx512(const uint64_t *w, const uint64_t *x, size_t k)

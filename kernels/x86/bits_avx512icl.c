@@ -36,7 +36,6 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define UNIT 512               /* elements per unit */
 #define PREFETCH_BYTES 4096    /* gemv prefetch distance, ahead in each row (in the next rows if it is short) */
 #define GEMM_L2_BYTES (512 << 10) /* X rows of one gemm block: about a quarter of L2 */
 #define GEMM_KBLOCK_UNITS 64   /* K block of gemm, in units: 4 W rows x 8 KiB (T2) stay in L1 */

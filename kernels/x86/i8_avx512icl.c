@@ -29,8 +29,10 @@
  *
  * 3. gemm: each W chunk is expanded once into bytes u = w + 1 in {0, 1, 2} (masked byte moves from k-registers)
  *    and used against 12 X rows, 1 vpdpbusd per pair: dot = sum(u * x) - sum(x), with sum(x) computed once per
- *    X row and block. A tile is 2 W rows x 12 X rows (24 accumulators); a block of 12 X rows x GEMM_KBLOCK bytes
- *    (24 KiB) stays in L1 while every W row passes over it, W itself being 8 to 16 times smaller than X.
+ *    X row and block. A tile is 2 W rows x 12 X rows (24 accumulators). A block of 12 X rows x GEMM_KBLOCK bytes
+ *    is copied, chunk-interleaved and zero-padded, into a 24 KiB buffer that stays in L1 while every W row passes
+ *    over it (W is 8 to 16 times smaller than X); the copy lets one pointer address all 12 rows.
+ *    Lane sums of u * x are at most 254 * GEMM_KBLOCK / 16 per block; blocks are added in C.
  *
  * I8 inputs are read exactly: full 64-byte chunks, then a zero-masked vmovdqu8 for the last k % 64 bytes.
  *
@@ -46,7 +48,7 @@
 #define NOINLINE static __attribute__((noinline))
 
 #define KBLOCK 8192      /* gemv: elements of x transposed at a time (8 KiB on the stack) */
-#define PREFETCH_BYTES 4096
+#define PREFETCH_BYTES 4096 /* gemv prefetch distance, ahead in each row (in the next rows if it is short) */
 #define GEMM_J 12        /* gemm tile: 2 W rows x GEMM_J X rows */
 #define GEMM_KBLOCK 2048 /* gemm: elements per K block: GEMM_J X rows of it stay in L1 */
 
@@ -317,8 +319,8 @@ INLINE __m512i expand_t2(const uint64_t *p)
 
 /* Copies the GEMM_J rows xr[] over [kb, kb + len) into xb, chunk by chunk (chunk c of row j at c * GEMM_J + j,
  * the partial chunk zero-padded), so that a tile reads X at fixed offsets from one pointer; sum(x) of each row
- * over the block into xsum. */
-INLINE void gemm_pack_x(const int8_t *const xr[GEMM_J], size_t kb, size_t len, __m512i *xb, int32_t xsum[GEMM_J])
+ * over the block into xsum[0 .. GEMM_J), zeros after. */
+INLINE void gemm_pack_x(const int8_t *const xr[GEMM_J], size_t kb, size_t len, __m512i *xb, int32_t xsum[16])
 {
     const __m512i ones = _mm512_set1_epi8(1);
     for (size_t j = 0; j < GEMM_J; j++) {
@@ -331,10 +333,14 @@ INLINE void gemm_pack_x(const int8_t *const xr[GEMM_J], size_t kb, size_t len, _
         }
         xsum[j] = _mm512_reduce_add_epi32(s);
     }
+    for (size_t j = GEMM_J; j < 16; j++)
+        xsum[j] = 0;
 }
 
 /* W rows w0, w1 (wpb words per 64 elements) against the packed X block: 24 accumulators of u * x into acc
- * (row r, X row j at acc[r * GEMM_J + j]). */
+ * (row r, X row j at acc[r * GEMM_J + j]).
+ * Each X vector is read with vmovntdqa (an ordinary load on write-back memory), which GCC cannot fold into the
+ * two vpdpbusd that use it: folded, it would be loaded twice, and the tile runs 20% slower. */
 INLINE void gemm_tile(const uint64_t *w0, const uint64_t *w1, size_t wpb, const __m512i *xb, size_t chunks,
                       __m512i acc[2 * GEMM_J])
 {
@@ -343,7 +349,7 @@ INLINE void gemm_tile(const uint64_t *w0, const uint64_t *w1, size_t wpb, const 
 #undef ACC
 #define PAIR(j)                                                                                                     \
     {                                                                                                               \
-        __m512i xv = xb[j];                                                                                         \
+        __m512i xv = _mm512_stream_load_si512((void *)(xb + j));                                                    \
         a##j = dpbusd(a##j, u0, xv);                                                                                \
         b##j = dpbusd(b##j, u1, xv);                                                                                \
     }
@@ -372,17 +378,22 @@ INLINE void gemm_i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, si
 {
     if (m == 0 || n == 0)
         return;
-    __m512i xb[GEMM_CHUNKS * GEMM_J]; /* 24 KiB */
+    __m512i xb[GEMM_CHUNKS * GEMM_J]; /* 24 KiB, 64-byte aligned (vmovntdqa needs it) */
     const size_t stride = wpb * bitern_b1_words(k);
     for (size_t kb = 0; kb == 0 || kb < k; kb += GEMM_KBLOCK) {
         size_t len = k - kb < GEMM_KBLOCK ? k - kb : GEMM_KBLOCK, chunks = (len + 63) / 64;
         for (size_t j = 0; j < n; j += GEMM_J) {
             size_t cols = n - j < GEMM_J ? n - j : GEMM_J;
             const int8_t *xr[GEMM_J];
-            int32_t xsum[GEMM_J];
+            int32_t xsum[16];
             for (size_t i = 0; i < GEMM_J; i++)
                 xr[i] = x + (j + (i < cols ? i : cols - 1)) * k;
             gemm_pack_x(xr, kb, len, xb, xsum);
+            /* The columns of the tile: 8 in the first vector, the rest in the second. */
+            const __mmask8 m_lo = (__mmask8)_bzhi_u32(0xff, (unsigned)(cols < 8 ? cols : 8));
+            const __mmask8 m_hi = (__mmask8)_bzhi_u32(0xf, (unsigned)(cols > 8 ? cols - 8 : 0));
+            const __m256i xsum_lo = _mm256_loadu_si256((const __m256i *)xsum);
+            const __m128i xsum_hi = _mm_loadu_si128((const __m128i *)(xsum + 8));
             for (size_t r = 0; r < m; r += 2) {
                 size_t rows = m - r < 2 ? m - r : 2;
                 const uint64_t *w0 = w + r * stride + kb / 64 * wpb, *w1 = w0 + (rows - 1) * stride;
@@ -390,12 +401,16 @@ INLINE void gemm_i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, si
                 (wpb == 1 ? gemm_tile_b1 : gemm_tile_t2)(w0, w1, xb, chunks, acc);
                 /* Lane sums of u * x are at most 254 * GEMM_KBLOCK / 16: any order of additions is exact. */
                 for (size_t i = 0; i < rows; i++) {
-                    int32_t sums[GEMM_J], *dst = c + (r + i) * n + j;
-                    _mm256_storeu_si256((__m256i *)sums, sum8_32(acc + i * GEMM_J));
-                    _mm_storeu_si128((__m128i *)(sums + 8), sum4_32(acc[i * GEMM_J + 8], acc[i * GEMM_J + 9],
-                                                                    acc[i * GEMM_J + 10], acc[i * GEMM_J + 11]));
-                    for (size_t q = 0; q < cols; q++)
-                        dst[q] = (kb ? dst[q] : 0) + (sums[q] - xsum[q]);
+                    int32_t *dst = c + (r + i) * n + j;
+                    __m256i lo = _mm256_sub_epi32(sum8_32(acc + i * GEMM_J), xsum_lo);
+                    __m128i hi = _mm_sub_epi32(sum4_32(acc[i * GEMM_J + 8], acc[i * GEMM_J + 9],
+                                                       acc[i * GEMM_J + 10], acc[i * GEMM_J + 11]), xsum_hi);
+                    if (kb) { /* later K blocks add to the sums of the earlier ones */
+                        lo = _mm256_add_epi32(lo, _mm256_maskz_loadu_epi32(m_lo, dst));
+                        hi = _mm_add_epi32(hi, _mm_maskz_loadu_epi32(m_hi, dst + 8));
+                    }
+                    _mm256_mask_storeu_epi32(dst, m_lo, lo);
+                    _mm_mask_storeu_epi32(dst + 8, m_hi, hi);
                 }
             }
         }
