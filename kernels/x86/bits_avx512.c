@@ -21,18 +21,19 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define PREFETCH_BYTES 4096    /* gemv prefetch distance, ahead in the current row or the next ones */
-#define GEMM_L2_BYTES (512 << 10) /* X rows of one gemm block: about a quarter of L2 */
-#define GEMM_KBLOCK_UNITS 64   /* K block of gemm, in units: 4 W rows x 8 KiB (T2) stay in L1 */
+#define PREFETCH_BYTES    4096        /* gemv prefetch distance, ahead in the current row or the next ones */
+#define GEMM_L2_BYTES     (512 << 10) /* X rows of one gemm block: about a quarter of L2 */
+#define GEMM_KBLOCK_UNITS 64          /* K block of gemm, in units: 4 W rows x 8 KiB (T2) stay in L1 */
 
 /* vpternlogq truth tables, with a = 0xf0, b = 0xcc, c = 0xaa: a & (b ^ c), a ^ b ^ c, majority(a, b, c). */
 #define AND_XOR 0x60
-#define XOR3 0x96
-#define MAJ 0xe8
+#define XOR3    0x96
+#define MAJ     0xe8
 
 INLINE __m512i load(const uint64_t *p) { return _mm512_loadu_si512(p); }
-INLINE __mmask8 lanes(size_t n) { return (__mmask8)((1u << n) - 1); } /* n <= 8 */
-/* The first n words (n <= 8), zeros after them: never reads beyond them. */
+/* The first n lanes (n < 32; n >= 8 gives all 8: the cast keeps the low 8 bits). */
+INLINE __mmask8 lanes(size_t n) { return (__mmask8)((1u << n) - 1); }
+/* The first n words (all 8 if n >= 8), zeros after them: never reads beyond them. */
 INLINE __m512i load_n(const uint64_t *p, size_t n) { return _mm512_maskz_loadu_epi64(lanes(n), p); }
 /* Per 64-bit lane popcount: nibble lookup (vpshufb), then the byte sum of each lane (vpsadbw against zero). */
 INLINE __m512i popcnt(__m512i v)
@@ -74,10 +75,7 @@ INLINE __m512i b1_unit_t2order(const uint64_t *p, size_t words)
 /* ---- horizontal sums ---- */
 
 /* (a, b) -> per 128-bit chunk (a0 + a1, b0 + b1). */
-INLINE __m512i sum_pair(__m512i a, __m512i b)
-{
-    return add(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
-}
+INLINE __m512i sum_pair(__m512i a, __m512i b) { return add(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b)); }
 /* Two vectors of 4 chunks -> 2 + 2 chunks, each the sum of a pair of chunks. */
 INLINE __m512i sum_chunks(__m512i a, __m512i b)
 {
@@ -97,18 +95,17 @@ INLINE __m256i sum4(const __m512i v[4])
     return _mm512_castsi512_si256(sum_chunks(q, _mm512_setzero_si512()));
 }
 
-
 #define FOR4(S) S(0) S(1) S(2) S(3)
-#define ZERO _mm512_setzero_si512()
+#define ZERO    _mm512_setzero_si512()
 
 /* ---- Harley-Seal ---- */
 
 /* Carry-save adder: (h, l) = (majority, sum) of a, b, c, so that a + b + c = 2h + l bit by bit. */
-#define CSA(h, l, a, b, c)                                                                                          \
-    {                                                                                                               \
-        __m512i a_ = (a), b_ = (b), c_ = (c);                                                                       \
-        h = _mm512_ternarylogic_epi64(a_, b_, c_, MAJ);                                                             \
-        l = _mm512_ternarylogic_epi64(a_, b_, c_, XOR3);                                                            \
+#define CSA(h, l, a, b, c)                                                                                             \
+    {                                                                                                                  \
+        __m512i a_ = (a), b_ = (b), c_ = (c);                                                                          \
+        h = _mm512_ternarylogic_epi64(a_, b_, c_, MAJ);                                                                \
+        l = _mm512_ternarylogic_epi64(a_, b_, c_, XOR3);                                                               \
     }
 
 /* The partial sums of a Harley-Seal count: counts (per 64-bit lane) of weight 16 (or 8), and the bit vectors of
@@ -117,41 +114,41 @@ typedef struct {
     __m512i total, ones, twos, fours, eights;
 } hs_state;
 
-INLINE hs_state hs_init(void) { return (hs_state){ ZERO, ZERO, ZERO, ZERO, ZERO }; }
+INLINE hs_state hs_init(void) { return (hs_state){ZERO, ZERO, ZERO, ZERO, ZERO}; }
 
 /* Adds the 16 vectors IN(0) .. IN(15) to s: 15 carry-save adders and one popcount. */
-#define HS16(s, IN)                                                                                                 \
-    {                                                                                                               \
-        __m512i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;                                     \
-        CSA(twos_a, s.ones, s.ones, IN(0), IN(1))                                                                   \
-        CSA(twos_b, s.ones, s.ones, IN(2), IN(3))                                                                   \
-        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(twos_a, s.ones, s.ones, IN(4), IN(5))                                                                   \
-        CSA(twos_b, s.ones, s.ones, IN(6), IN(7))                                                                   \
-        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(eights_a, s.fours, s.fours, fours_a, fours_b)                                                           \
-        CSA(twos_a, s.ones, s.ones, IN(8), IN(9))                                                                   \
-        CSA(twos_b, s.ones, s.ones, IN(10), IN(11))                                                                 \
-        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(twos_a, s.ones, s.ones, IN(12), IN(13))                                                                 \
-        CSA(twos_b, s.ones, s.ones, IN(14), IN(15))                                                                 \
-        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(eights_b, s.fours, s.fours, fours_a, fours_b)                                                           \
-        CSA(sixteens, s.eights, s.eights, eights_a, eights_b)                                                       \
-        s.total = add(s.total, popcnt(sixteens));                                                                   \
+#define HS16(s, IN)                                                                                                    \
+    {                                                                                                                  \
+        __m512i twos_a, twos_b, fours_a, fours_b, eights_a, eights_b, sixteens;                                        \
+        CSA(twos_a, s.ones, s.ones, IN(0), IN(1))                                                                      \
+        CSA(twos_b, s.ones, s.ones, IN(2), IN(3))                                                                      \
+        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(twos_a, s.ones, s.ones, IN(4), IN(5))                                                                      \
+        CSA(twos_b, s.ones, s.ones, IN(6), IN(7))                                                                      \
+        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(eights_a, s.fours, s.fours, fours_a, fours_b)                                                              \
+        CSA(twos_a, s.ones, s.ones, IN(8), IN(9))                                                                      \
+        CSA(twos_b, s.ones, s.ones, IN(10), IN(11))                                                                    \
+        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(twos_a, s.ones, s.ones, IN(12), IN(13))                                                                    \
+        CSA(twos_b, s.ones, s.ones, IN(14), IN(15))                                                                    \
+        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(eights_b, s.fours, s.fours, fours_a, fours_b)                                                              \
+        CSA(sixteens, s.eights, s.eights, eights_a, eights_b)                                                          \
+        s.total = add(s.total, popcnt(sixteens));                                                                      \
     }
 /* Adds the 8 vectors IN(0) .. IN(7): 7 adders and one popcount (s.eights unused). */
-#define HS8(s, IN)                                                                                                  \
-    {                                                                                                               \
-        __m512i twos_a, twos_b, fours_a, fours_b, eights;                                                           \
-        CSA(twos_a, s.ones, s.ones, IN(0), IN(1))                                                                   \
-        CSA(twos_b, s.ones, s.ones, IN(2), IN(3))                                                                   \
-        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(twos_a, s.ones, s.ones, IN(4), IN(5))                                                                   \
-        CSA(twos_b, s.ones, s.ones, IN(6), IN(7))                                                                   \
-        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                \
-        CSA(eights, s.fours, s.fours, fours_a, fours_b)                                                             \
-        s.total = add(s.total, popcnt(eights));                                                                     \
+#define HS8(s, IN)                                                                                                     \
+    {                                                                                                                  \
+        __m512i twos_a, twos_b, fours_a, fours_b, eights;                                                              \
+        CSA(twos_a, s.ones, s.ones, IN(0), IN(1))                                                                      \
+        CSA(twos_b, s.ones, s.ones, IN(2), IN(3))                                                                      \
+        CSA(fours_a, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(twos_a, s.ones, s.ones, IN(4), IN(5))                                                                      \
+        CSA(twos_b, s.ones, s.ones, IN(6), IN(7))                                                                      \
+        CSA(fours_b, s.twos, s.twos, twos_a, twos_b)                                                                   \
+        CSA(eights, s.fours, s.fours, fours_a, fours_b)                                                                \
+        s.total = add(s.total, popcnt(eights));                                                                        \
     }
 
 /* The count per 64-bit lane held by s, `top` being the weight of s.total (16 or 8). */
@@ -194,27 +191,25 @@ INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int 
     size_t i = 0;
     if (words >= 128) {
         hs_state snz = hs_init(), sneg = hs_init();
-#define UNIT_SPLIT(j)                                                                                               \
-    __m512i nz##j, neg##j;                                                                                          \
-    {                                                                                                               \
-        __m512i mw, sw;                                                                                             \
-        t2_unit(w + i + 16 * (j), 16, &mw, &sw);                                                                    \
-        if (xb1) {                                                                                                  \
-            nz##j = mw;                                                                                             \
-            neg##j = _mm512_ternarylogic_epi64(mw, sw, b1_unit_t2order(x + i / 2 + 8 * (j), 8), AND_XOR);          \
-        } else {                                                                                                    \
-            __m512i mx, sx;                                                                                         \
-            t2_unit(x + i + 16 * (j), 16, &mx, &sx);                                                                \
-            nz##j = _mm512_and_si512(mw, mx);                                                                       \
-            neg##j = _mm512_ternarylogic_epi64(nz##j, sw, sx, AND_XOR);                                             \
-        }                                                                                                           \
+#define UNIT_SPLIT(j)                                                                                                  \
+    __m512i nz##j, neg##j;                                                                                             \
+    {                                                                                                                  \
+        __m512i mw, sw;                                                                                                \
+        t2_unit(w + i + 16 * (j), 16, &mw, &sw);                                                                       \
+        if (xb1) {                                                                                                     \
+            nz##j = mw;                                                                                                \
+            neg##j = _mm512_ternarylogic_epi64(mw, sw, b1_unit_t2order(x + i / 2 + 8 * (j), 8), AND_XOR);              \
+        } else {                                                                                                       \
+            __m512i mx, sx;                                                                                            \
+            t2_unit(x + i + 16 * (j), 16, &mx, &sx);                                                                   \
+            nz##j = _mm512_and_si512(mw, mx);                                                                          \
+            neg##j = _mm512_ternarylogic_epi64(nz##j, sw, sx, AND_XOR);                                                \
+        }                                                                                                              \
     }
-#define NZ(j) nz##j
+#define NZ(j)  nz##j
 #define NEG(j) neg##j
         for (; i + 128 <= words; i += 128) {
-            FOR4(UNIT_SPLIT) UNIT_SPLIT(4) UNIT_SPLIT(5) UNIT_SPLIT(6) UNIT_SPLIT(7)
-            HS8(snz, NZ)
-            HS8(sneg, NEG)
+            FOR4(UNIT_SPLIT) UNIT_SPLIT(4) UNIT_SPLIT(5) UNIT_SPLIT(6) UNIT_SPLIT(7) HS8(snz, NZ) HS8(sneg, NEG)
         }
 #undef UNIT_SPLIT
 #undef NZ
@@ -267,11 +262,11 @@ INLINE void prefetch_lines(const uint64_t *from, size_t bytes)
 
 /* Before each row, the bytes PREFETCH_BYTES ahead of its start, as many as the row has (at most PREFETCH_BYTES):
  * over all rows that covers W at a fixed distance; in a longer row the hardware prefetcher takes over. */
-#define GEMV_ROWS(stride, count_row)                                                                                \
-    for (size_t r = 0; r < m; r++) {                                                                                \
-        const uint64_t *wr = w + r * (stride);                                                                      \
-        prefetch_lines(wr + PREFETCH_BYTES / 8, 8 * (stride) < PREFETCH_BYTES ? 8 * (stride) : PREFETCH_BYTES);    \
-        y[r] = count_row;                                                                                           \
+#define GEMV_ROWS(stride, count_row)                                                                                   \
+    for (size_t r = 0; r < m; r++) {                                                                                   \
+        const uint64_t *wr = w + r * (stride);                                                                         \
+        prefetch_lines(wr + PREFETCH_BYTES / 8, 8 * (stride) < PREFETCH_BYTES ? 8 * (stride) : PREFETCH_BYTES);        \
+        y[r] = count_row;                                                                                              \
     }
 
 void bitern_gemv_b1b1_avx512(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
@@ -302,18 +297,18 @@ INLINE const uint64_t *group_row(const uint64_t *w, size_t stride, size_t i, siz
 
 /* 16 accumulators a<W row><X row>, and the sums of a tile into out[2]: row r, column j of the tile is lane
  * 4 * (r % 2) + j of out[r / 2]. */
-#define TILE_ACCS                                                                                                   \
-    __m512i a00 = ZERO, a01 = ZERO, a02 = ZERO, a03 = ZERO, a10 = ZERO, a11 = ZERO, a12 = ZERO, a13 = ZERO;         \
+#define TILE_ACCS                                                                                                      \
+    __m512i a00 = ZERO, a01 = ZERO, a02 = ZERO, a03 = ZERO, a10 = ZERO, a11 = ZERO, a12 = ZERO, a13 = ZERO;            \
     __m512i a20 = ZERO, a21 = ZERO, a22 = ZERO, a23 = ZERO, a30 = ZERO, a31 = ZERO, a32 = ZERO, a33 = ZERO;
-#define TILE_SUMS(out)                                                                                              \
-    {                                                                                                               \
-        const __m512i top[8] = { a00, a01, a02, a03, a10, a11, a12, a13 };                                         \
-        const __m512i bottom[8] = { a20, a21, a22, a23, a30, a31, a32, a33 };                                       \
-        out[0] = sum8(top);                                                                                         \
-        out[1] = sum8(bottom);                                                                                      \
+#define TILE_SUMS(out)                                                                                                 \
+    {                                                                                                                  \
+        const __m512i top[8] = {a00, a01, a02, a03, a10, a11, a12, a13};                                               \
+        const __m512i bottom[8] = {a20, a21, a22, a23, a30, a31, a32, a33};                                            \
+        out[0] = sum8(top);                                                                                            \
+        out[1] = sum8(bottom);                                                                                         \
     }
-#define TILE_ROWS                                                                                                   \
-    const uint64_t *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3];                                              \
+#define TILE_ROWS                                                                                                      \
+    const uint64_t *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3];                                                 \
     const uint64_t *x0 = xr[0], *x1 = xr[1], *x2 = xr[2], *x3 = xr[3];
 
 /* b1b1: the mismatch counts over the words [i, end) (`words` is the row length, for the partial last unit). */
@@ -322,12 +317,12 @@ INLINE void tile_b1b1(const uint64_t *const wr[4], const uint64_t *const xr[4], 
 {
     TILE_ROWS
     TILE_ACCS
-#define LOADX(j) __m512i xv##j = b1_unit(x##j + i, n);
+#define LOADX(j)   __m512i xv##j = b1_unit(x##j + i, n);
 #define PAIR(r, j) a##r##j = add(a##r##j, popcnt(_mm512_xor_si512(wv, xv##j)));
-#define ROW(r)                                                                                                      \
-    {                                                                                                               \
-        __m512i wv = b1_unit(w##r + i, n);                                                                          \
-        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                 \
+#define ROW(r)                                                                                                         \
+    {                                                                                                                  \
+        __m512i wv = b1_unit(w##r + i, n);                                                                             \
+        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                    \
     }
     for (; i + 8 <= end; i += 8) {
         const size_t n = 8;
@@ -351,20 +346,20 @@ INLINE void tile_t2t2(const uint64_t *const wr[4], const uint64_t *const xr[4], 
 {
     TILE_ROWS
     TILE_ACCS
-#define LOADX(j)                                                                                                    \
-    __m512i mx##j, sx##j;                                                                                           \
+#define LOADX(j)                                                                                                       \
+    __m512i mx##j, sx##j;                                                                                              \
     t2_unit(x##j + i, n, &mx##j, &sx##j);
-#define PAIR(r, j)                                                                                                  \
-    {                                                                                                               \
-        __m512i both = _mm512_and_si512(mw, mx##j);                                                                 \
-        __m512i neg = popcnt(_mm512_ternarylogic_epi64(both, sw, sx##j, AND_XOR));                                  \
-        a##r##j = _mm512_sub_epi64(_mm512_sub_epi64(add(a##r##j, popcnt(both)), neg), neg);                         \
+#define PAIR(r, j)                                                                                                     \
+    {                                                                                                                  \
+        __m512i both = _mm512_and_si512(mw, mx##j);                                                                    \
+        __m512i neg = popcnt(_mm512_ternarylogic_epi64(both, sw, sx##j, AND_XOR));                                     \
+        a##r##j = _mm512_sub_epi64(_mm512_sub_epi64(add(a##r##j, popcnt(both)), neg), neg);                            \
     }
-#define ROW(r)                                                                                                      \
-    {                                                                                                               \
-        __m512i mw, sw;                                                                                             \
-        t2_unit(w##r + i, n, &mw, &sw);                                                                             \
-        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                 \
+#define ROW(r)                                                                                                         \
+    {                                                                                                                  \
+        __m512i mw, sw;                                                                                                \
+        t2_unit(w##r + i, n, &mw, &sw);                                                                                \
+        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                    \
     }
     for (; i + 16 <= end; i += 16) {
         const size_t n = 16;
@@ -391,14 +386,14 @@ INLINE void tile_t2b1(const uint64_t *const wr[4], const uint64_t *const xr[4], 
     TILE_ACCS
     __m512i nz0 = ZERO, nz1 = ZERO, nz2 = ZERO, nz3 = ZERO;
     /* i, end and words count W (T2) words; X (B1) has half as many. */
-#define LOADX(j) __m512i xv##j = b1_unit_t2order(x##j + i / 2, n / 2);
+#define LOADX(j)   __m512i xv##j = b1_unit_t2order(x##j + i / 2, n / 2);
 #define PAIR(r, j) a##r##j = add(a##r##j, popcnt(_mm512_ternarylogic_epi64(mw, sw, xv##j, AND_XOR)));
-#define ROW(r)                                                                                                      \
-    {                                                                                                               \
-        __m512i mw, sw;                                                                                             \
-        t2_unit(w##r + i, n, &mw, &sw);                                                                             \
-        nz##r = add(nz##r, popcnt(mw));                                                                             \
-        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                 \
+#define ROW(r)                                                                                                         \
+    {                                                                                                                  \
+        __m512i mw, sw;                                                                                                \
+        t2_unit(w##r + i, n, &mw, &sw);                                                                                \
+        nz##r = add(nz##r, popcnt(mw));                                                                                \
+        PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                    \
     }
     for (; i + 16 <= end; i += 16) {
         const size_t n = 16;
@@ -415,8 +410,8 @@ INLINE void tile_t2b1(const uint64_t *const wr[4], const uint64_t *const xr[4], 
 #undef ROW
     TILE_SUMS(out)
     /* The non-zero counts of rows (0, 1) and (2, 3), each over its 4 lanes. */
-    const __m512i nzs[8] = { nz0, nz0, nz0, nz0, nz1, nz1, nz1, nz1 };
-    const __m512i nzs2[8] = { nz2, nz2, nz2, nz2, nz3, nz3, nz3, nz3 };
+    const __m512i nzs[8] = {nz0, nz0, nz0, nz0, nz1, nz1, nz1, nz1};
+    const __m512i nzs2[8] = {nz2, nz2, nz2, nz2, nz3, nz3, nz3, nz3};
     out[0] = _mm512_sub_epi64(sum8(nzs), _mm512_slli_epi64(out[0], 1));
     out[1] = _mm512_sub_epi64(sum8(nzs2), _mm512_slli_epi64(out[1], 1));
 }
@@ -426,8 +421,8 @@ typedef enum { GEMM_B1B1, GEMM_T2T2, GEMM_T2B1 } gemm_kind;
 /* The blocked loop nest common to the three gemms: K in blocks of GEMM_KBLOCK_UNITS units (whose 4 W rows stay in
  * L1), X rows in blocks that fit in about a quarter of L2, and over these, 4 x 4 tiles. W rows are `wwords` long,
  * X rows `xwords`; the tiles index both by W word offsets. Partial sums of later K blocks are added to C. */
-INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n,
-                         size_t k, size_t wwords, size_t xwords, size_t unit_words)
+INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k,
+                         size_t wwords, size_t xwords, size_t unit_words)
 {
     if (m == 0 || n == 0)
         return;
@@ -464,7 +459,7 @@ INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, i
                     }
                     for (size_t i = 0; i < rows; i++) {
                         __m128i v = _mm256_cvtepi64_epi32(i & 1 ? _mm512_extracti64x4_epi64(out[i / 2], 1)
-                                                                 : _mm512_castsi512_si256(out[i / 2]));
+                                                                : _mm512_castsi512_si256(out[i / 2]));
                         int32_t *dst = c + (r + i) * n + j;
                         if (wb)
                             v = _mm_add_epi32(v, _mm_maskz_loadu_epi32(lanes(cols), dst));
@@ -477,22 +472,19 @@ INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, i
     } while (wb < wwords);
 }
 
-void bitern_gemm_b1b1_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n,
-                                       size_t k)
+void bitern_gemm_b1b1_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
     size_t words = bitern_b1_words(k);
     gemm_blocked(GEMM_B1B1, w, x, c, m, n, k, words, words, 8);
 }
 
-void bitern_gemm_t2t2_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n,
-                                       size_t k)
+void bitern_gemm_t2t2_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
     size_t words = bitern_t2_words(k);
     gemm_blocked(GEMM_T2T2, w, x, c, m, n, k, words, words, 16);
 }
 
-void bitern_gemm_t2b1_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n,
-                                       size_t k)
+void bitern_gemm_t2b1_avx512(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
     gemm_blocked(GEMM_T2B1, w, x, c, m, n, k, bitern_t2_words(k), bitern_b1_words(k), 16);
 }

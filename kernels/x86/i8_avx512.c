@@ -24,14 +24,14 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define FLUSH_CHUNKS 128 /* additions of |x| pair sums a 16-bit lane takes before it is widened */
+#define FLUSH_CHUNKS   128  /* additions of |x| pair sums a 16-bit lane takes before it is widened */
 #define PREFETCH_BYTES 4096 /* gemv prefetch distance, ahead in each row (in the next rows if it is short) */
-#define GEMM_J 12        /* gemm tile: 2 W rows x GEMM_J X rows */
-#define GEMM_KBLOCK 2048 /* gemm: elements per K block, GEMM_J X rows of it packed in L1 */
-#define GEMM_CHUNKS (GEMM_KBLOCK / 64)
+#define GEMM_J         12   /* gemm tile: 2 W rows x GEMM_J X rows */
+#define GEMM_KBLOCK    2048 /* gemm: elements per K block, GEMM_J X rows of it packed in L1 */
+#define GEMM_CHUNKS    (GEMM_KBLOCK / 64)
 
-#define ZERO _mm512_setzero_si512()
-#define FOR4(S) S(0) S(1) S(2) S(3)
+#define ZERO     _mm512_setzero_si512()
+#define FOR4(S)  S(0) S(1) S(2) S(3)
 #define FOR12(S) FOR4(S) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11)
 
 INLINE __m512i load(const void *p) { return _mm512_loadu_si512(p); }
@@ -84,8 +84,7 @@ INLINE __m512i b1_pairs(const uint64_t *w, __m512i xv, __m512i ones)
 /* T2: x negated under the sign mask, times 1 under the non-zero mask (0 elsewhere). */
 INLINE __m512i t2_pairs(const uint64_t *w, __m512i xv, __m512i ones)
 {
-    return _mm512_maddubs_epi16(_mm512_maskz_mov_epi8(mask(w), ones),
-                                _mm512_mask_sub_epi8(xv, mask(w + 1), ZERO, xv));
+    return _mm512_maddubs_epi16(_mm512_maskz_mov_epi8(mask(w), ones), _mm512_mask_sub_epi8(xv, mask(w + 1), ZERO, xv));
 }
 INLINE __m512i pairs(const uint64_t *w, size_t wpb, __m512i xv, __m512i ones)
 {
@@ -109,8 +108,8 @@ INLINE int32_t dot_i8(const uint64_t *w, const int8_t *x, size_t k, size_t wpb)
             a2 = _mm512_add_epi16(a2, pairs(w + (c + 2) * wpb, wpb, load(x + 64 * c + 128), ones));
             a3 = _mm512_add_epi16(a3, pairs(w + (c + 3) * wpb, wpb, load(x + 64 * c + 192), ones));
         }
-        sum = _mm512_add_epi32(sum, _mm512_add_epi32(_mm512_add_epi32(widen(a0), widen(a1)),
-                                                     _mm512_add_epi32(widen(a2), widen(a3))));
+        sum = _mm512_add_epi32(
+            sum, _mm512_add_epi32(_mm512_add_epi32(widen(a0), widen(a1)), _mm512_add_epi32(widen(a2), widen(a3))));
     }
     for (; c < chunks; c++)
         sum = _mm512_add_epi32(sum, widen(pairs(w + c * wpb, wpb, load_chunk(x, c, k), ones)));
@@ -131,17 +130,17 @@ INLINE void gemv_i8(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, si
         size_t rows = m - r < 4 ? m - r : 4;
         const uint64_t *w0 = w + r * stride, *w1 = w0 + (rows > 1) * stride;
         const uint64_t *w2 = w0 + (rows > 2 ? 2 : rows - 1) * stride, *w3 = w0 + (rows - 1) * stride;
+        /* The 4 rows are one contiguous region of W, and so is the next group: each step (32 wpb bytes of the
+         * region) prefetches as much of the region PREFETCH_BYTES beyond the next group's start, a cache line at a
+         * time: an ascending stream of lines, which the L2 streamer follows best (see i8_avx512icl.c). */
+        const char *next = (const char *)(w + (r + 4) * stride) + PREFETCH_BYTES;
         __m512i s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
         for (size_t c = 0; c < chunks;) {
             size_t end = c + FLUSH_CHUNKS < chunks ? c + FLUSH_CHUNKS : chunks;
             __m512i a0 = ZERO, a1 = ZERO, a2 = ZERO, a3 = ZERO;
             for (; c < end; c++) {
-                /* One cache line of each row per 64 / (8 wpb) chunks, PREFETCH_BYTES ahead. */
-                if ((c * wpb & 7) == 0) {
-#define PREFETCH(j) _mm_prefetch((const char *)(w##j + c * wpb) + PREFETCH_BYTES, _MM_HINT_T0);
-                    FOR4(PREFETCH)
-#undef PREFETCH
-                }
+                if ((c * wpb * 32 & 63) == 0)
+                    _mm_prefetch(next + c * wpb * 32, _MM_HINT_T0);
                 __m512i xv = load_chunk(x, c, k);
 #define ROW(j) a##j = _mm512_add_epi16(a##j, pairs(w##j + c * wpb, wpb, xv, ones));
                 FOR4(ROW)
@@ -207,11 +206,11 @@ INLINE void gemm_tile(const uint64_t *w0, const uint64_t *w1, size_t wpb, const 
 #define ACC(j) __m512i a##j = ZERO, b##j = ZERO;
     FOR12(ACC)
 #undef ACC
-#define PAIR(j)                                                                                                     \
-    {                                                                                                               \
-        __m512i xv = _mm512_stream_load_si512((void *)(xb + j));                                                    \
-        a##j = _mm512_add_epi16(a##j, _mm512_maddubs_epi16(u0, xv));                                                \
-        b##j = _mm512_add_epi16(b##j, _mm512_maddubs_epi16(u1, xv));                                                \
+#define PAIR(j)                                                                                                        \
+    {                                                                                                                  \
+        __m512i xv = _mm512_stream_load_si512((void *)(xb + j));                                                       \
+        a##j = _mm512_add_epi16(a##j, _mm512_maddubs_epi16(u0, xv));                                                   \
+        b##j = _mm512_add_epi16(b##j, _mm512_maddubs_epi16(u1, xv));                                                   \
     }
     for (size_t c = 0; c < chunks; c++, xb += GEMM_J) {
         __m512i u0 = wpb == 1 ? expand_b1(w0 + c) : expand_t2(w0 + 2 * c);
@@ -252,8 +251,9 @@ INLINE void gemm_i8(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, si
                 for (size_t i = 0; i < rows; i++) {
                     int32_t *dst = c + (r + i) * n + j;
                     __m256i lo = _mm256_sub_epi32(sum8_32(acc + i * GEMM_J), xsum_lo);
-                    __m128i hi = _mm_sub_epi32(sum4_32(acc[i * GEMM_J + 8], acc[i * GEMM_J + 9],
-                                                       acc[i * GEMM_J + 10], acc[i * GEMM_J + 11]), xsum_hi);
+                    __m128i hi = _mm_sub_epi32(
+                        sum4_32(acc[i * GEMM_J + 8], acc[i * GEMM_J + 9], acc[i * GEMM_J + 10], acc[i * GEMM_J + 11]),
+                        xsum_hi);
                     if (kb) { /* later K blocks add to the sums of the earlier ones */
                         lo = _mm256_add_epi32(lo, _mm256_maskz_loadu_epi32(m_lo, dst));
                         hi = _mm_add_epi32(hi, _mm_maskz_loadu_epi32(m_hi, dst + 8));
