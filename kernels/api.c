@@ -142,26 +142,32 @@ int bitern_pack_t2_f32(const float *x, size_t n, float thr, uint64_t *out)
     return BITERN_OK;
 }
 
+/* A word at a time, in registers: the engine packs activations with these on every layer. */
 int bitern_pack_b1_i8(const int8_t *x, size_t n, uint64_t *out)
 {
     CHECK_PACK_ARGS(x, n, out, "pack_b1_i8");
-    memset(out, 0, bitern_b1_words(n) * sizeof *out);
-    for (size_t i = 0; i < n; i++)
-        if (x[i] < 0)
-            out[i >> 6] |= (uint64_t)1 << (i & 63);
+    for (size_t b = 0; b < bitern_b1_words(n); b++) {
+        size_t len = n - 64 * b < 64 ? n - 64 * b : 64;
+        uint64_t neg = 0;
+        for (size_t i = 0; i < len; i++)
+            neg |= (uint64_t)(x[64 * b + i] < 0) << i;
+        out[b] = neg;
+    }
     return BITERN_OK;
 }
 
 int bitern_pack_t2_i8(const int8_t *x, size_t n, uint64_t *out)
 {
     CHECK_PACK_ARGS(x, n, out, "pack_t2_i8");
-    memset(out, 0, bitern_t2_words(n) * sizeof *out);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t bit = (uint64_t)1 << (i & 63);
-        if (x[i] != 0)
-            out[2 * (i >> 6)] |= bit;
-        if (x[i] < 0)
-            out[2 * (i >> 6) + 1] |= bit;
+    for (size_t b = 0; b < bitern_b1_words(n); b++) {
+        size_t len = n - 64 * b < 64 ? n - 64 * b : 64;
+        uint64_t nz = 0, neg = 0;
+        for (size_t i = 0; i < len; i++) {
+            nz |= (uint64_t)(x[64 * b + i] != 0) << i;
+            neg |= (uint64_t)(x[64 * b + i] < 0) << i;
+        }
+        out[2 * b] = nz;
+        out[2 * b + 1] = neg;
     }
     return BITERN_OK;
 }

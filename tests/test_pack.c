@@ -170,3 +170,20 @@ Test(quantize, tiny_denormal_absmax_still_maps_to_127)
     cr_assert_eq(q[2], 0);
     cr_assert_eq(q[3], 127, "1.4e-45 is the same denormal as 1e-45");
 }
+
+Test(pack, b1_from_int8_round_trip_every_length)
+{
+    int8_t x[300], back[300];
+    uint64_t p[5];
+    unsigned s = 5;
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = (int8_t)((int)(frand(&s) * 60.0f));
+        memset(p, 0xff, sizeof p);
+        cr_assert_eq(bitern_pack_b1_i8(x, n, p), BITERN_OK);
+        cr_assert_eq(bitern_b1_check(p, n), BITERN_OK, "padding not zero at n=%zu", n);
+        cr_assert_eq(bitern_unpack_b1_i8(p, n, back), BITERN_OK);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(back[i], x[i] < 0 ? -1 : 1, "n=%zu i=%zu", n, i);
+    }
+}
