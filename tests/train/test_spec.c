@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Model spec parser, presets, and shape errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "test_util.h"
+
+static int builds(const char *spec, int c, int h, int w)
+{
+    tr_layer_desc *d;
+    int n;
+    if (tr_spec_parse(spec, &d, &n) < 0)
+        return -1;
+    tr_model m;
+    tr_rng rng;
+    tr_rng_seed(&rng, 1);
+    int rc = tr_model_build(&m, d, n, c, h, w, 10, 2, &rng);
+    if (rc == 0)
+        tr_model_free(&m);
+    free(d);
+    return rc;
+}
+
+int main(void)
+{
+    CHECK(builds("mlp", 1, 28, 28) == 0, "mlp: %s", tr_error());
+    CHECK(builds("lenet", 1, 28, 28) == 0, "lenet: %s", tr_error());
+    CHECK(builds("cifar-cnn", 3, 32, 32) == 0, "cifar-cnn: %s", tr_error());
+    CHECK(builds("conv3x3:8:p1:s2, bn ,relu,pool2,drop:0.5,fc:10", 1, 28, 28) == 0, "spaces/options: %s", tr_error());
+
+    tr_layer_desc *d;
+    int n;
+    CHECK(tr_spec_parse("conv5x5:20:p0,pool2,fc:10", &d, &n) == 0 && n == 3, "parse");
+    CHECK(d[0].type == TR_CONV && d[0].k == 5 && d[0].out == 20 && d[0].pad == 0 && d[0].stride == 1, "conv fields");
+    CHECK(d[1].type == TR_MAXPOOL && d[1].k == 2 && d[2].type == TR_DENSE && d[2].out == 10, "pool/fc fields");
+    free(d);
+
+    const char *bad[] = {"", "fc:0", "fc:-3", "fc:10x", "fc", "conv3x4:8", "conv3x3:0", "conv3x3:8:q1",
+                         "conv3x3:8:s0", "pool0", "drop:1", "drop:abc", "relu,,fc:10", "fc:10,", "gelu",
+                         "fc:99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = tr_spec_parse(bad[i], &d, &n);
+        CHECK(rc < 0 && tr_error()[0], "spec '%s' accepted", bad[i]);
+        if (rc == 0)
+            free(d);
+    }
+    /* Shapes: wrong class count, a pool larger than its input, a kernel larger than its input. */
+    CHECK(builds("fc:12", 1, 28, 28) < 0 && strstr(tr_error(), "classes"), "class count: %s", tr_error());
+    CHECK(builds("pool32,fc:10", 1, 28, 28) < 0 && strstr(tr_error(), "smaller"), "pool: %s", tr_error());
+    CHECK(builds("conv30x30:4:p0,fc:10", 1, 28, 28) < 0 && strstr(tr_error(), "smaller"), "conv: %s", tr_error());
+    return t_finish("test_spec");
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#include "checkpoint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "serial.h"
+
+static const char magic[8] = {'B', 'T', 'R', 'N', 'C', 'K', 'P', 0};
+#define CKPT_VERSION 1
+
+int tr_ckpt_save(const char *path, const tr_ckpt_meta *meta, const tr_model *m, const tr_optim *o,
+                 const tr_beta_optim *bo)
+{
+    tr_wbuf b = {0};
+    tr_put(&b, magic, 8);
+    tr_put_u32(&b, CKPT_VERSION);
+    tr_put_u64(&b, meta->fingerprint);
+    tr_put_u32(&b, meta->epochs_done);
+    tr_put_u32(&b, meta->quantized);
+    tr_put_u32(&b, (uint32_t)m->n);
+    tr_put_u64(&b, (uint64_t)o->t);
+    tr_put_u64(&b, (uint64_t)bo->t);
+    for (int i = 0; i < m->n; i++) {
+        const tr_layer *l = &m->layers[i];
+        tr_put_u32(&b, l->type);
+        if (l->w) {
+            tr_put_u32(&b, (uint32_t)l->depth);
+            tr_put_u32(&b, (uint32_t)l->thr_mode);
+            tr_put_f32(&b, l->beta);
+            tr_put_f32(&b, l->sq_s);
+            tr_put_f32s(&b, l->w, l->nw);
+            tr_put_f32s(&b, l->b, (size_t)l->out_c);
+        } else if (l->type == TR_BN) {
+            tr_put_f32s(&b, l->gamma, (size_t)l->in_c);
+            tr_put_f32s(&b, l->bshift, (size_t)l->in_c);
+            tr_put_f32s(&b, l->rmean, (size_t)l->in_c);
+            tr_put_f32s(&b, l->rvar, (size_t)l->in_c);
+        }
+    }
+    tr_put_u32(&b, (uint32_t)o->np);
+    for (int k = 0; k < o->np; k++) {
+        tr_put_f32s(&b, o->p[k].m, o->p[k].n);
+        tr_put_f32s(&b, o->p[k].s, o->p[k].n);
+    }
+    tr_put_u32(&b, (uint32_t)bo->n);
+    tr_put_f32s(&b, bo->m, (size_t)bo->n);
+    tr_put_f32s(&b, bo->s, (size_t)bo->n);
+    int rc = tr_write_file_checksummed(path, &b);
+    tr_wbuf_free(&b);
+    return rc;
+}
+
+int tr_ckpt_load(const char *path, tr_ckpt_meta *meta, tr_model *m, tr_optim *o, tr_beta_optim *bo)
+{
+    uint8_t *data;
+    size_t n;
+    if (tr_read_file_checksummed(path, magic, "bitern checkpoint", &data, &n, (size_t)1 << 34) < 0)
+        return -1;
+    tr_rbuf r = {.p = data, .n = n};
+    char mg[8];
+    tr_get(&r, mg, 8);
+    int rc = -1;
+    if (r.short_read || memcmp(mg, magic, 8) != 0) {
+        tr_fail("%s: not a bitern checkpoint (bad magic)", path);
+        goto out;
+    }
+    uint32_t version = tr_get_u32(&r);
+    if (version != CKPT_VERSION) {
+        tr_fail("%s: unsupported checkpoint version %u", path, version);
+        goto out;
+    }
+    uint64_t fp = tr_get_u64(&r);
+    if (fp != meta->fingerprint) {
+        tr_fail("%s: checkpoint was written with different settings (dataset, model, quantization, schedule, "
+                "seed...): resume with the same options", path);
+        goto out;
+    }
+    meta->epochs_done = tr_get_u32(&r);
+    meta->quantized = tr_get_u32(&r);
+    uint32_t nl = tr_get_u32(&r);
+    long ot = (long)tr_get_u64(&r), bt = (long)tr_get_u64(&r);
+    if (r.short_read || nl != (uint32_t)m->n) {
+        tr_fail("%s: checkpoint has %u layers, the model %d", path, nl, m->n);
+        goto out;
+    }
+    /* Reads go straight into the model: on failure the caller discards it anyway. */
+    for (int i = 0; i < m->n; i++) {
+        tr_layer *l = &m->layers[i];
+        if (tr_get_u32(&r) != (uint32_t)l->type) {
+            tr_fail("%s: layer %d type differs from the model's", path, i);
+            goto out;
+        }
+        if (l->w) {
+            uint32_t depth = tr_get_u32(&r), thr_mode = tr_get_u32(&r);
+            if (depth > TR_DEPTH_TERNARY || thr_mode > TR_THR_TWN) {
+                tr_fail("%s: layer %d: bad depth %u or threshold mode %u", path, i, depth, thr_mode);
+                goto out;
+            }
+            l->depth = (int)depth;
+            l->thr_mode = (int)thr_mode;
+            l->beta = tr_get_f32(&r);
+            l->sq_s = tr_get_f32(&r);
+            tr_get_f32s(&r, l->w, l->nw);
+            tr_get_f32s(&r, l->b, (size_t)l->out_c);
+        } else if (l->type == TR_BN) {
+            tr_get_f32s(&r, l->gamma, (size_t)l->in_c);
+            tr_get_f32s(&r, l->bshift, (size_t)l->in_c);
+            tr_get_f32s(&r, l->rmean, (size_t)l->in_c);
+            tr_get_f32s(&r, l->rvar, (size_t)l->in_c);
+        }
+    }
+    if (tr_get_u32(&r) != (uint32_t)o->np)
+        goto mismatch;
+    for (int k = 0; k < o->np; k++) {
+        tr_get_f32s(&r, o->p[k].m, o->p[k].n);
+        tr_get_f32s(&r, o->p[k].s, o->p[k].n);
+    }
+    if (tr_get_u32(&r) != (uint32_t)bo->n)
+        goto mismatch;
+    tr_get_f32s(&r, bo->m, (size_t)bo->n);
+    tr_get_f32s(&r, bo->s, (size_t)bo->n);
+    if (r.short_read) {
+        tr_fail("%s: truncated checkpoint", path);
+        goto out;
+    }
+    if (r.off != r.n)
+        goto mismatch;
+    o->t = ot;
+    bo->t = bt;
+    rc = 0;
+    goto out;
+mismatch:
+    tr_fail("%s: checkpoint does not match the model's parameters", path);
+out:
+    free(data);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Element-wise activations. The binary and ternary ones pass the gradient straight through where |x| <= 1
+ * (the hardtanh STE of BinaryNet): outside, the quantizer is flat and pushing further only saturates. */
+#include <math.h>
+
+#include "nn.h"
+
+void tr_act_forward(tr_layer *l, const float *x, int n)
+{
+    size_t total = (size_t)n * tr_layer_in_size(l);
+    float *y = l->y;
+    l->x = x;
+    switch (l->type) {
+    case TR_RELU:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case TR_HTANH:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 1.0f ? 1.0f : (x[i] < -1.0f ? -1.0f : x[i]);
+        break;
+    case TR_SIGN:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] < 0.0f ? -1.0f : 1.0f;
+        break;
+    case TR_TERN:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 0.5f ? 1.0f : (x[i] < -0.5f ? -1.0f : 0.0f);
+        break;
+    default:
+        break;
+    }
+}
+
+void tr_act_backward(tr_layer *l, const float *dy, int n)
+{
+    size_t total = (size_t)n * tr_layer_in_size(l);
+    const float *x = l->x;
+    float *dx = l->dx;
+    if (l->type == TR_RELU) {
+        for (size_t i = 0; i < total; i++)
+            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+    } else {
+        /* hardtanh's derivative, and the STE of sign/tern */
+        for (size_t i = 0; i < total; i++)
+            dx[i] = fabsf(x[i]) <= 1.0f ? dy[i] : 0.0f;
+    }
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* Batch normalisation per channel over N*H*W (a dense layer's output is C x 1 x 1). Each plane (one example,
+ * one channel: at most a few thousand values) is summed in float, which vectorises, and the planes are summed
+ * in double: a 130k-value channel sum in float alone would lose the digits the variance needs. */
+#include <math.h>
+#include <string.h>
+
+#include "nn.h"
+
+/* Eight independent partial sums: the compiler may vectorise them without reassociating anything (a single
+ * float accumulator is a serial chain it must keep in order). Same result on every run. */
+static float plane_sum(const float *p, size_t n)
+{
+    float acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++)
+            acc[k] += p[j + k];
+    for (; j < n; j++)
+        acc[0] += p[j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static float plane_sqdev(const float *p, size_t n, float mu)
+{
+    float acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) {
+            float d = p[j + k] - mu;
+            acc[k] += d * d;
+        }
+    for (; j < n; j++)
+        acc[0] += (p[j] - mu) * (p[j] - mu);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static float plane_dot(const float *a, const float *b, size_t n)
+{
+    float acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++)
+            acc[k] += a[j + k] * b[j + k];
+    for (; j < n; j++)
+        acc[0] += a[j] * b[j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+void tr_bn_forward(tr_layer *l, const float *x, int n, int train)
+{
+    int C = l->in_c;
+    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)C * hw;
+    double cnt = (double)n * (double)hw;
+    l->x = x;
+    for (int c = 0; c < C; c++) {
+        float mean, invstd;
+        if (train) {
+            double s = 0.0, s2 = 0.0;
+            for (int i = 0; i < n; i++) {
+                s += plane_sum(x + i * ex + c * hw, hw);
+            }
+            double mu = s / cnt;
+            float muf = (float)mu;
+            for (int i = 0; i < n; i++) {
+                s2 += plane_sqdev(x + i * ex + c * hw, hw, muf);
+            }
+            double var = s2 / cnt;
+            mean = (float)mu;
+            invstd = (float)(1.0 / sqrt(var + l->eps));
+            double unbiased = cnt > 1 ? s2 / (cnt - 1) : var;
+            l->rmean[c] = (1.0f - l->momentum) * l->rmean[c] + l->momentum * mean;
+            l->rvar[c] = (1.0f - l->momentum) * l->rvar[c] + l->momentum * (float)unbiased;
+        } else {
+            mean = l->rmean[c];
+            invstd = 1.0f / sqrtf(l->rvar[c] + l->eps);
+        }
+        l->invstd[c] = invstd;
+        float g = l->gamma[c], bsh = l->bshift[c];
+        for (int i = 0; i < n; i++) {
+            const float *p = x + i * ex + c * hw;
+            float *xh = l->xhat + i * ex + c * hw, *y = l->y + i * ex + c * hw;
+            for (size_t j = 0; j < hw; j++) {
+                xh[j] = (p[j] - mean) * invstd;
+                y[j] = g * xh[j] + bsh;
+            }
+        }
+    }
+}
+
+/* dx = invstd/M * (M*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)), with dxhat = dy*gamma (batch statistics). */
+void tr_bn_backward(tr_layer *l, const float *dy, int n)
+{
+    int C = l->in_c;
+    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)C * hw;
+    double cnt = (double)n * (double)hw;
+    for (int c = 0; c < C; c++) {
+        double sdy = 0.0, sdyx = 0.0;
+        for (int i = 0; i < n; i++) {
+            const float *d = dy + i * ex + c * hw, *xh = l->xhat + i * ex + c * hw;
+            sdy += plane_sum(d, hw);
+            sdyx += plane_dot(d, xh, hw);
+        }
+        l->gbshift[c] = (float)sdy;
+        l->ggamma[c] = (float)sdyx;
+        float g = l->gamma[c], is = l->invstd[c];
+        float a = (float)(sdy / cnt), b = (float)(sdyx / cnt);
+        for (int i = 0; i < n; i++) {
+            const float *d = dy + i * ex + c * hw, *xh = l->xhat + i * ex + c * hw;
+            float *dx = l->dx + i * ex + c * hw;
+            for (size_t j = 0; j < hw; j++)
+                dx[j] = g * is * (d[j] - a - xh[j] * b);
+        }
+    }
+}

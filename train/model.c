@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/* Model construction (shape inference, buffers, initialisation), forward/backward over the layer list, and
+ * the weight quantizer used by every quantized mode. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "sq_reg.h"
+
+const char *tr_ltype_name(tr_ltype t)
+{
+    static const char *names[] = {"?", "fc", "conv", "bn", "relu", "htanh", "sign", "tern", "pool", "drop"};
+    return (t > 0 && t < TR_LTYPE_END) ? names[t] : "?";
+}
+
+size_t tr_layer_in_size(const tr_layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
+size_t tr_layer_out_size(const tr_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
+
+/* Largest activation we accept per example and largest weight matrix: keeps every int product in range. */
+#define MAX_ACT ((size_t)1 << 26)
+#define MAX_WEIGHTS ((size_t)1 << 28)
+
+static int layer_shape(tr_layer *l, const tr_layer_desc *d, int idx)
+{
+    l->type = d->type;
+    switch (d->type) {
+    case TR_DENSE:
+        if (d->out <= 0)
+            return tr_fail("layer %d (fc): output size must be positive", idx);
+        l->fan_in = tr_layer_in_size(l);
+        l->out_c = d->out;
+        l->out_h = l->out_w = 1;
+        break;
+    case TR_CONV:
+        if (d->out <= 0 || d->k <= 0 || d->stride <= 0 || d->pad < 0)
+            return tr_fail("layer %d (conv): channels, kernel and stride must be positive, padding >= 0", idx);
+        l->k = d->k;
+        l->stride = d->stride;
+        l->pad = d->pad;
+        if (l->in_h + 2 * l->pad < l->k || l->in_w + 2 * l->pad < l->k)
+            return tr_fail("layer %d (conv%dx%d): input %dx%d (padding %d) is smaller than the kernel", idx, l->k,
+                           l->k, l->in_h, l->in_w, l->pad);
+        l->out_c = d->out;
+        l->out_h = (l->in_h + 2 * l->pad - l->k) / l->stride + 1;
+        l->out_w = (l->in_w + 2 * l->pad - l->k) / l->stride + 1;
+        l->fan_in = (size_t)l->in_c * l->k * l->k;
+        break;
+    case TR_MAXPOOL:
+        if (d->k <= 0)
+            return tr_fail("layer %d (pool): window must be positive", idx);
+        l->k = l->stride = d->k;
+        if (l->in_h < l->k || l->in_w < l->k)
+            return tr_fail("layer %d (pool%d): input %dx%d is smaller than the window", idx, l->k, l->in_h, l->in_w);
+        l->out_c = l->in_c;
+        l->out_h = l->in_h / l->k;
+        l->out_w = l->in_w / l->k;
+        break;
+    case TR_DROPOUT:
+        if (!(d->drop_p >= 0.0f && d->drop_p < 1.0f))
+            return tr_fail("layer %d (drop): probability must be in [0, 1)", idx);
+        l->drop_p = d->drop_p;
+        /* fall through */
+    default:
+        l->out_c = l->in_c;
+        l->out_h = l->in_h;
+        l->out_w = l->in_w;
+        break;
+    }
+    size_t nw;
+    if (tr_layer_out_size(l) > MAX_ACT || tr_layer_in_size(l) > MAX_ACT)
+        return tr_fail("layer %d (%s): activation too large", idx, tr_ltype_name(l->type));
+    if (l->type == TR_DENSE || l->type == TR_CONV) {
+        if (tr_mul(l->fan_in, (size_t)l->out_c, &nw) < 0 || nw > MAX_WEIGHTS)
+            return tr_fail("layer %d (%s): weight matrix too large", idx, tr_ltype_name(l->type));
+        l->nw = nw;
+    }
+    return 0;
+}
+
+int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
+                   int batch_cap, tr_rng *init_rng)
+{
+    memset(m, 0, sizeof *m);
+    if (n <= 0)
+        return tr_fail("model has no layers");
+    if (batch_cap <= 0)
+        return tr_fail("batch size must be positive");
+    m->n = n;
+    m->layers = tr_alloc((size_t)n, sizeof(tr_layer));
+    m->in_c = in_c;
+    m->in_h = in_h;
+    m->in_w = in_w;
+    m->n_classes = n_classes;
+    m->batch_cap = batch_cap;
+    for (int k = 0; k < TR_MAX_NORM_C; k++) {
+        m->in_mean[k] = 0.0f;
+        m->in_std[k] = 1.0f;
+    }
+    int c = in_c, h = in_h, w = in_w;
+    for (int i = 0; i < n; i++) {
+        tr_layer *l = &m->layers[i];
+        l->in_c = c;
+        l->in_h = h;
+        l->in_w = w;
+        if (layer_shape(l, &d[i], i) < 0) {
+            tr_model_free(m);
+            return -1;
+        }
+        c = l->out_c;
+        h = l->out_h;
+        w = l->out_w;
+    }
+    if (n_classes > 0 && (size_t)c * h * w != (size_t)n_classes) {
+        tr_model_free(m);
+        return tr_fail("the last layer gives %d x %d x %d outputs, the dataset has %d classes", c, h, w, n_classes);
+    }
+    for (int i = 0; i < n; i++) {
+        tr_layer *l = &m->layers[i];
+        size_t in = (size_t)batch_cap * tr_layer_in_size(l), out = (size_t)batch_cap * tr_layer_out_size(l);
+        l->y = tr_alloc(out, sizeof(float));
+        l->dx = tr_alloc(in, sizeof(float));
+        l->beta = (float)(M_PI / 4 + M_PI / 2) / 2;   /* placeholder: the trainer sets the starting angle */
+        l->sq_s = 1.0f;
+        l->sq_p = 2;
+        l->per_channel = 1;
+        l->nthreads = 1;
+        if (l->type == TR_DENSE || l->type == TR_CONV) {
+            l->w = tr_alloc(l->nw, sizeof(float));
+            l->gw = tr_alloc(l->nw, sizeof(float));
+            l->wq = l->w;
+            l->b = tr_alloc((size_t)l->out_c, sizeof(float));
+            l->gb = tr_alloc((size_t)l->out_c, sizeof(float));
+            l->scale = tr_alloc((size_t)l->out_c, sizeof(float));
+            /* He initialisation: keeps the activation variance through ReLU layers. */
+            float sd = sqrtf(2.0f / (float)l->fan_in);
+            for (size_t j = 0; init_rng && j < l->nw; j++)   /* NULL: the caller fills the weights */
+                l->w[j] = sd * tr_rng_normal(init_rng);
+            if (l->type == TR_CONV) {
+                size_t P = (size_t)l->out_h * l->out_w;
+                l->col = tr_alloc(l->fan_in * P, sizeof(float));
+                l->dcol = tr_alloc(l->fan_in * P, sizeof(float));
+            }
+        } else if (l->type == TR_BN) {
+            int C = l->in_c;
+            l->gamma = tr_alloc((size_t)C, sizeof(float));
+            l->ggamma = tr_alloc((size_t)C, sizeof(float));
+            l->bshift = tr_alloc((size_t)C, sizeof(float));
+            l->gbshift = tr_alloc((size_t)C, sizeof(float));
+            l->rmean = tr_alloc((size_t)C, sizeof(float));
+            l->rvar = tr_alloc((size_t)C, sizeof(float));
+            l->invstd = tr_alloc((size_t)C, sizeof(float));
+            l->xhat = tr_alloc(in, sizeof(float));
+            for (int j = 0; j < C; j++)
+                l->gamma[j] = l->rvar[j] = 1.0f;
+            l->eps = 1e-5f;
+            l->momentum = 0.1f;
+        } else if (l->type == TR_MAXPOOL) {
+            l->argmax = tr_alloc(out, sizeof(int32_t));
+        } else if (l->type == TR_DROPOUT) {
+            l->mask = tr_alloc(in, 1);
+        }
+    }
+    return 0;
+}
+
+void tr_model_free(tr_model *m)
+{
+    for (int i = 0; i < m->n && m->layers; i++) {
+        tr_layer *l = &m->layers[i];
+        if (l->wq != l->w)
+            free(l->wq);
+        void *ptrs[] = {l->w, l->gw, l->b, l->gb, l->scale, l->gamma, l->ggamma, l->bshift, l->gbshift, l->rmean,
+                        l->rvar, l->xhat, l->invstd, l->y, l->dx, l->argmax, l->mask, l->col, l->dcol};
+        for (size_t j = 0; j < sizeof ptrs / sizeof ptrs[0]; j++)
+            free(ptrs[j]);
+        for (int t = 0; t < TR_MAX_THREADS; t++) {
+            free(l->tcol[t]);
+            free(l->tdcol[t]);
+            free(l->tgw[t]);
+            free(l->tgb[t]);
+        }
+    }
+    free(m->layers);
+    memset(m, 0, sizeof *m);
+}
+
+void tr_layer_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng)
+{
+    switch (l->type) {
+    case TR_DENSE: tr_dense_forward(l, x, n); break;
+    case TR_CONV: tr_conv_forward(l, x, n); break;
+    case TR_BN: tr_bn_forward(l, x, n, train); break;
+    case TR_MAXPOOL: tr_pool_forward(l, x, n); break;
+    case TR_DROPOUT: tr_dropout_forward(l, x, n, train, rng); break;
+    default: tr_act_forward(l, x, n); break;
+    }
+}
+
+void tr_layer_backward(tr_layer *l, const float *dy, int n, int need_dx)
+{
+    switch (l->type) {
+    case TR_DENSE: tr_dense_backward(l, dy, n, need_dx); break;
+    case TR_CONV: tr_conv_backward(l, dy, n, need_dx); break;
+    case TR_BN: tr_bn_backward(l, dy, n); break;
+    case TR_MAXPOOL: tr_pool_backward(l, dy, n); break;
+    case TR_DROPOUT: tr_dropout_backward(l, dy, n); break;
+    default: tr_act_backward(l, dy, n); break;
+    }
+}
+
+const float *tr_model_forward(tr_model *m, const float *x, int n, int train)
+{
+    const float *cur = x;
+    for (int i = 0; i < m->n; i++) {
+        tr_layer_forward(&m->layers[i], cur, n, train, m->rng);
+        cur = m->layers[i].y;
+    }
+    return cur;
+}
+
+void tr_model_backward(tr_model *m, const float *dlogits, int n)
+{
+    const float *d = dlogits;
+    for (int i = m->n - 1; i >= 0; i--) {
+        /* The input gradient of the first layer is never used: skip its GEMMs. */
+        tr_layer_backward(&m->layers[i], d, n, i > 0);
+        d = m->layers[i].dx;
+    }
+}
+
+void tr_model_mark_quantizable(tr_model *m, int quant_all)
+{
+    int first = -1, last = -1;
+    for (int i = 0; i < m->n; i++) {
+        if (m->layers[i].type == TR_DENSE || m->layers[i].type == TR_CONV) {
+            if (first < 0)
+                first = i;
+            last = i;
+        }
+    }
+    for (int i = 0; i < m->n; i++) {
+        tr_layer *l = &m->layers[i];
+        l->quantizable = (l->type == TR_DENSE || l->type == TR_CONV) && (quant_all || (i != first && i != last));
+    }
+}
+
+/* Scale of a group of weights = mean |w| over the non-zero (kept) ones: the L2-optimal alpha for alpha*Q(w). */
+void tr_layer_quantize(tr_layer *l)
+{
+    if (l->depth == TR_DEPTH_FLOAT) {
+        l->wq = l->w;
+        return;
+    }
+    if (l->wq == l->w)
+        l->wq = tr_alloc(l->nw, sizeof(float));
+    size_t fi = l->fan_in, rows = (size_t)l->out_c;
+    float thr = 0.0f;
+    if (l->depth == TR_DEPTH_TERNARY) {
+        if (l->thr_mode == TR_THR_TWN) {
+            double s = 0.0;
+            for (size_t j = 0; j < l->nw; j++)
+                s += fabsf(l->w[j]);
+            thr = (float)(0.7 * s / (double)l->nw);
+        } else {
+            l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
+            thr = sq_u0(l->beta, l->sq_p) * l->sq_s;
+        }
+    }
+    l->thr = thr;
+    double lsum = 0.0;
+    size_t lcnt = 0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *w = l->w + r * fi;
+        double s = 0.0;
+        size_t cnt = 0;
+        for (size_t j = 0; j < fi; j++) {
+            /* same predicates as bitern_pack_b1_f32 (x < 0 is -1) and bitern_pack_t2_f32 (|x| > thr kept) */
+            if (l->depth == TR_DEPTH_BINARY || fabsf(w[j]) > thr) {
+                s += fabsf(w[j]);
+                cnt++;
+            }
+        }
+        l->scale[r] = cnt ? (float)(s / cnt) : 0.0f;
+        lsum += s;
+        lcnt += cnt;
+    }
+    if (!l->per_channel) {
+        float a = lcnt ? (float)(lsum / lcnt) : 0.0f;
+        for (size_t r = 0; r < rows; r++)
+            l->scale[r] = a;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const float *w = l->w + r * fi;
+        float *q = l->wq + r * fi, a = l->scale[r];
+        for (size_t j = 0; j < fi; j++) {
+            if (l->depth == TR_DEPTH_BINARY)
+                q[j] = w[j] < 0.0f ? -a : a;
+            else
+                q[j] = fabsf(w[j]) > thr ? (w[j] < 0.0f ? -a : a) : 0.0f;
+        }
+    }
+}
+
+void tr_model_quantize_weights(tr_model *m)
+{
+    for (int i = 0; i < m->n; i++) {
+        tr_layer *l = &m->layers[i];
+        if ((l->type == TR_DENSE || l->type == TR_CONV) && l->depth != TR_DEPTH_FLOAT)
+            tr_layer_quantize(l);
+    }
+}

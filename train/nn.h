@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Layers and models of the trainer. Activations are float, NCHW, batch-major: example i of a batch starts at
+ * i * (c * h * w). A dense layer flattens whatever comes in. Every layer keeps its own output and input-gradient
+ * buffers sized for the model's batch capacity; the forward pass remembers the input pointer for backward.
+ */
+#ifndef BITERN_TRAIN_NN_H
+#define BITERN_TRAIN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define TR_MAX_THREADS 16
+
+typedef enum {
+    TR_DENSE = 1,
+    TR_CONV,
+    TR_BN,
+    TR_RELU,
+    TR_HTANH,
+    TR_SIGN,      /* binary activation: x < 0 -> -1 else +1, straight-through gradient inside |x| <= 1 */
+    TR_TERN,      /* ternary activation: |x| > 0.5 -> sign(x) else 0, same STE */
+    TR_MAXPOOL,
+    TR_DROPOUT,
+    TR_LTYPE_END
+} tr_ltype;
+
+/* Weight depth of a layer: what it is quantized to (the .btn file stores it). */
+enum { TR_DEPTH_FLOAT = 0, TR_DEPTH_BINARY = 1, TR_DEPTH_TERNARY = 2 };
+
+/* How the ternary threshold is chosen when weights are quantized. */
+enum { TR_THR_SQ = 0, TR_THR_TWN = 1 };
+
+typedef struct tr_layer {
+    tr_ltype type;
+    int in_c, in_h, in_w, out_c, out_h, out_w;
+    int k, stride, pad;        /* conv: kernel, stride, zero padding; pool: window = stride = k */
+    float drop_p;
+
+    /* Dense: out_c x fan_in with fan_in = in_c*in_h*in_w; conv: out_c x (in_c*k*k). Row r = output r. */
+    size_t fan_in, nw;
+    float *w, *gw;             /* latent (trained) weights and their gradient */
+    float *b, *gb;             /* bias (out_c), NULL when a BN follows... kept always for simplicity */
+    float *wq;                 /* weights the forward pass uses: == w while float, quantized copy otherwise */
+
+    /* Quantization state. */
+    int quantizable;           /* chosen for quantization (first/last stay float unless --quant-all) */
+    int depth;                 /* TR_DEPTH_*: frozen depth once quantized (STE phase); FLOAT before */
+    int thr_mode;              /* TR_THR_SQ or TR_THR_TWN */
+    int per_channel;           /* scale per output channel (1) or per layer (0) */
+    float beta, gbeta;         /* SQ angle and its gradient */
+    int beta_frozen;
+    float sq_s;                /* s_l: u = w / s_l (see sq_reg.h for the choice) */
+    int sq_p;                  /* exponent p of the regularizer (1 or 2) */
+    float *scale;              /* out_c scales of the quantized weights (all equal when per layer) */
+    float thr;                 /* ternary threshold in weight units used for the last quantization */
+
+    /* Batch norm (per channel over N*H*W). */
+    float *gamma, *ggamma, *bshift, *gbshift, *rmean, *rvar;
+    float *xhat, *invstd;
+    float eps, momentum;
+
+    /* Buffers. */
+    const float *x;            /* input of the last forward pass */
+    float *y, *dx;
+    int32_t *argmax;
+    uint8_t *mask;
+    float *col, *dcol;         /* conv im2col scratch, one example */
+    /* Conv layers split a batch over nthreads threads (examples in contiguous chunks, OpenBLAS single-threaded
+     * inside): the per-example GEMMs are too small for OpenBLAS's own threading to pay. Thread t > 0 has its own
+     * scratch and weight-gradient buffers, summed into gw/gb in thread order: deterministic for a given count. */
+    int nthreads;
+    float *tcol[TR_MAX_THREADS], *tdcol[TR_MAX_THREADS], *tgw[TR_MAX_THREADS], *tgb[TR_MAX_THREADS];
+} tr_layer;
+
+typedef struct tr_model {
+    int n;
+    tr_layer *layers;
+    int in_c, in_h, in_w, n_classes;
+    int batch_cap;
+    tr_rng *rng;               /* dropout masks; owned by the caller */
+    /* Input normalisation the model was trained with (x = (pixel / 255 - mean[c]) / std[c]); stored in the
+     * .btn file so that inference elsewhere can reproduce it. in_c <= TR_MAX_NORM_C, else not stored. */
+    float in_mean[4], in_std[4];
+} tr_model;
+#define TR_MAX_NORM_C 4
+
+/* Layer description before shapes are known: what the spec parser produces. */
+typedef struct tr_layer_desc {
+    tr_ltype type;
+    int out;                   /* dense outputs / conv channels */
+    int k, stride, pad;
+    float drop_p;
+} tr_layer_desc;
+
+/* Spec grammar (comma separated, no spaces needed):
+ *   convKxK:C[:pP][:sS]  conv, K odd or even, C output channels, padding P (default K/2), stride S (default 1)
+ *   fc:N                 dense layer (flattens)
+ *   bn | relu | htanh | sign | tern | poolK (max pool K x K, stride K) | drop:P
+ * Presets: mlp, lenet, cifar-cnn (see spec.c). */
+int tr_spec_parse(const char *spec, tr_layer_desc **out, int *n);
+const char *tr_spec_preset(const char *name);   /* NULL if not a preset */
+
+/* Builds a model (shapes, buffers, He init with init_rng; NULL leaves weights zero for a loader to fill). Fails on shapes that do not fit or a wrong class count
+ * (n_classes <= 0 skips that check: single-layer models in the gradient tests). */
+int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
+                   int batch_cap, tr_rng *init_rng);
+void tr_model_free(tr_model *m);
+/* Forward pass of n <= batch_cap examples; returns the logits (n x n_classes). train: batch statistics,
+ * dropout active. */
+const float *tr_model_forward(tr_model *m, const float *x, int n, int train);
+/* Backward from dlogits; gradients are overwritten (not accumulated across calls). */
+void tr_model_backward(tr_model *m, const float *dlogits, int n);
+
+/* Marks conv/dense layers quantizable: all of them, or all but the first and the last. */
+void tr_model_mark_quantizable(tr_model *m, int quant_all);
+/* Recomputes wq (and scales) from w for every layer whose depth is not float: called before each forward. */
+void tr_model_quantize_weights(tr_model *m);
+/* Quantizes one layer's weights into wq at its depth. */
+void tr_layer_quantize(tr_layer *l);
+
+/* Softmax cross-entropy: mean loss over n, dlogits = d(mean loss)/dlogits, *correct += argmax hits. */
+double tr_softmax_xent(const float *logits, const uint8_t *labels, int n, int k, float *dlogits, int *correct);
+
+/* Layer-level entry points (used by the model and by the gradient checks). */
+void tr_layer_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng);
+void tr_layer_backward(tr_layer *l, const float *dy, int n, int need_dx);
+size_t tr_layer_in_size(const tr_layer *l);   /* per example */
+size_t tr_layer_out_size(const tr_layer *l);
+const char *tr_ltype_name(tr_ltype t);
+
+/* Per-type implementations. */
+void tr_dense_forward(tr_layer *l, const float *x, int n);
+void tr_dense_backward(tr_layer *l, const float *dy, int n, int need_dx);
+void tr_conv_forward(tr_layer *l, const float *x, int n);
+void tr_conv_backward(tr_layer *l, const float *dy, int n, int need_dx);
+void tr_bn_forward(tr_layer *l, const float *x, int n, int train);
+void tr_bn_backward(tr_layer *l, const float *dy, int n);
+void tr_act_forward(tr_layer *l, const float *x, int n);
+void tr_act_backward(tr_layer *l, const float *dy, int n);
+void tr_pool_forward(tr_layer *l, const float *x, int n);
+void tr_pool_backward(tr_layer *l, const float *dy, int n);
+void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng);
+void tr_dropout_backward(tr_layer *l, const float *dy, int n);
+
+#endif

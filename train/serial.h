@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Little-endian byte buffers for the model and checkpoint files: a growable writer, a bounds-checked reader
+ * (any read past the end sets a sticky error and yields zeros, so parsers check once per section), and
+ * atomic file replacement. */
+#ifndef BITERN_TRAIN_SERIAL_H
+#define BITERN_TRAIN_SERIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tr_wbuf {
+    uint8_t *p;
+    size_t n, cap;
+} tr_wbuf;
+
+void tr_put(tr_wbuf *b, const void *src, size_t n);
+void tr_put_u32(tr_wbuf *b, uint32_t v);
+void tr_put_u64(tr_wbuf *b, uint64_t v);
+void tr_put_f32(tr_wbuf *b, float v);
+void tr_put_f32s(tr_wbuf *b, const float *v, size_t n);
+void tr_wbuf_free(tr_wbuf *b);
+
+typedef struct tr_rbuf {
+    const uint8_t *p;
+    size_t n, off;
+    int short_read;
+} tr_rbuf;
+
+int tr_get(tr_rbuf *r, void *dst, size_t n);   /* -1 (and short_read) if fewer than n bytes remain */
+uint32_t tr_get_u32(tr_rbuf *r);
+uint64_t tr_get_u64(tr_rbuf *r);
+float tr_get_f32(tr_rbuf *r);
+int tr_get_f32s(tr_rbuf *r, float *dst, size_t n);
+/* A pointer to the next n bytes (not copied), or NULL if they are not there. */
+const uint8_t *tr_get_ptr(tr_rbuf *r, size_t n);
+
+/* Writes path atomically: path.tmp, fsync, rename, fsync of the directory. Appends the XXH3-64 of the
+ * contents as the last 8 bytes. */
+int tr_write_file_checksummed(const char *path, tr_wbuf *b);
+/* Reads a whole file and verifies/strips the trailing XXH3-64; *data must be freed. max_bytes bounds memory.
+ * The 8-byte magic is checked first so that a file of another kind is called that, not "corrupted". */
+int tr_read_file_checksummed(const char *path, const char *magic8, const char *kind, uint8_t **data, size_t *n,
+                             size_t max_bytes);
+
+#endif

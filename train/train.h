@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* The trainer's entry points: the `bitern train` command and the configuration it runs. */
+#ifndef BITERN_TRAIN_H
+#define BITERN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* `bitern train ...`: argv[0] is "train". Returns the process exit status. */
+int bitern_cmd_train(int argc, char **argv);
+
+/* If OPENBLAS_CORETYPE is unset (and BITERN_NO_REEXEC too), sets it for this CPU (SkylakeX with AVX-512,
+ * Haswell with AVX2) and re-executes the process with its original command line: OpenBLAS reads the variable
+ * only when it loads. Returns (without re-executing) when nothing needs doing or exec fails. Call it first. */
+void tr_ensure_openblas_coretype(void);
+
+typedef enum {
+    TR_Q_FLOAT = 0,   /* no quantization */
+    TR_Q_BINARY,      /* SQ pipeline with beta frozen at pi/2 (binary wells only), then sign + STE fine-tune */
+    TR_Q_TERNARY,     /* SQ pipeline with beta frozen at pi/4 (three equal wells), then ternary + STE */
+    TR_Q_SQ,          /* Smart Quantization: trainable beta per layer, depth decided per layer */
+    TR_Q_BC,          /* BinaryConnect-style: sign weights with STE from the first step */
+    TR_Q_TWN,         /* Ternary Weight Networks: threshold 0.7 mean|w| with STE from the first step */
+} tr_quant_mode;
+
+typedef struct tr_config {
+    const char *dataset, *model, *data_dir, *out, *log, *ckpt, *resume;
+    tr_quant_mode quant;
+    int epochs, ft_epochs;        /* ft_epochs < 0: default (see trainer.c) */
+    int batch, threads, quant_all, per_channel, p, act, opt, sched, lr_step, augment, quiet;
+    float lr, wd, momentum, lambda, gamma, beta0, beta_lr, depth_thr, u0_bin;
+    uint64_t seed;
+    size_t limit_train, limit_test;
+    int stop_after;               /* testing: end (as if interrupted) after this many epochs, 0 = never */
+} tr_config;
+
+void tr_config_defaults(tr_config *c);
+/* Runs training as configured; returns 0 or -1 with tr_error() set. *final_acc gets the test accuracy of
+ * the final (quantized) network if not NULL. */
+int tr_train_run(const tr_config *c, double *final_acc);
+const char *tr_quant_name(tr_quant_mode q);
+/* Loads a .btn model and measures it on a dataset's test split. */
+int tr_evaluate_file(const char *model_path, const char *dataset, const char *data_dir, int batch, double *acc,
+                     double *loss);
+
+#endif

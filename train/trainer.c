@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The training pipeline shared by every quantization mode:
+ *
+ *   float          : E epochs of plain training.
+ *   sq/binary/ternary : R = E - F regularized epochs (CE + lambda(t) * sum_l R_l, lambda ramping linearly from 0
+ *                    to --lambda over them, beta trained for sq, frozen at pi/2 or pi/4 for binary/ternary),
+ *                    then depths are decided and frozen, weights quantized, and F fine-tuning epochs run with
+ *                    the quantized weights in the forward pass and straight-through gradients to the latent ones.
+ *                    F defaults to max(1, E/3) when E >= 2, else 0 (quantize after the single epoch).
+ *   bc/twn         : quantized (sign, or TWN's 0.7 mean|w| threshold) with STE from the first step.
+ *
+ * Depth rule (sq), after the regularized phase: a layer is binary when its zero well is (nearly) empty, either
+ *   - of weights: at most --depth-thr (default 2%) of them have |w| < u0(beta) * s_l, or
+ *   - of room: beta went so close to pi/2 that the well is narrower than --u0-bin (default 0.1) in u units.
+ * The second clause is needed because the zero well attracts what it holds toward 0, where those weights stop
+ * pulling beta down (their |u|^p is 0): when gamma * cot(beta) wins, beta runs to its upper clamp with the
+ * collapsed weights still inside, and the regularizer has chosen binary even though the well is not empty.
+ * Otherwise the layer is ternary.
+ *
+ * Reproducibility: each epoch reseeds its shuffling/augmentation and dropout streams from (seed, epoch), so a
+ * resumed run replays exactly what an uninterrupted run would have done; OpenBLAS is given a fixed thread count.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "checkpoint.h"
+#include "data.h"
+#include "model_file.h"
+#include "nn.h"
+#include "optim.h"
+#include "sq_reg.h"
+#include "train.h"
+
+const char *tr_quant_name(tr_quant_mode q)
+{
+    static const char *names[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
+    return (unsigned)q < 6 ? names[q] : "?";
+}
+
+void tr_config_defaults(tr_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->dataset = "mnist";
+    c->model = "mlp";
+    c->quant = TR_Q_FLOAT;
+    c->epochs = 1;
+    c->ft_epochs = -1;
+    c->batch = 64;
+    c->threads = 1;
+    c->per_channel = 1;
+    c->p = 2;
+    c->opt = TR_OPT_ADAM;
+    c->sched = TR_SCHED_COSINE;
+    c->lr_step = 10;
+    c->augment = -1;       /* default: on for CIFAR */
+    c->lr = 2e-3f;
+    c->wd = 0.0f;
+    c->momentum = 0.9f;
+    c->lambda = 5.0f;
+    c->gamma = 0.005f;
+    c->beta0 = 1.1780972f; /* 3 pi / 8: halfway between ternary and binary */
+    c->beta_lr = 2e-3f;
+    c->depth_thr = 0.02f;
+    c->u0_bin = 0.1f;
+    c->seed = 1;
+}
+
+static int has_reg_phase(tr_quant_mode q) { return q == TR_Q_SQ || q == TR_Q_BINARY || q == TR_Q_TERNARY; }
+
+typedef struct run {
+    const tr_config *cfg;
+    tr_dataset train, test;
+    tr_model model;
+    tr_optim opt;
+    tr_beta_optim bopt;
+    int reg_epochs, ft_epochs;
+    size_t steps_per_epoch;
+    float *xb, *dl;
+    uint8_t *yb;
+    uint32_t *perm;
+    FILE *log;
+    int tty;
+    uint64_t fingerprint;
+} run;
+
+static uint64_t config_fingerprint(const tr_config *c, const char *spec)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf,
+             "v1|%s|%s|%s|e%d|f%d|b%d|qa%d|pc%d|p%d|a%d|o%d|s%d|ls%d|au%d|lr%a|wd%a|m%a|l%a|g%a|b0%a|bl%a|dt%a|ub%a|"
+             "s%llu|lt%zu|le%zu",
+             c->dataset, spec, tr_quant_name(c->quant), c->epochs, c->ft_epochs, c->batch, c->quant_all,
+             c->per_channel, c->p, c->act, c->opt, c->sched, c->lr_step, c->augment, c->lr, c->wd, c->momentum,
+             c->lambda, c->gamma, c->beta0, c->beta_lr, c->depth_thr, c->u0_bin, (unsigned long long)c->seed, c->limit_train,
+             c->limit_test);
+    return XXH3_64bits(buf, strlen(buf));
+}
+
+/* Converts examples idx[0..n) to normalised floats; CIFAR training batches get a random 4-pixel-padded crop
+ * and a horizontal flip (padding = the mean colour, i.e. 0 after normalisation). */
+static void build_batch(const tr_dataset *d, const uint32_t *idx, int n, float *x, uint8_t *y, int augment,
+                        tr_rng *rng)
+{
+    int C = d->c, H = d->h, W = d->w;
+    size_t ex = (size_t)C * H * W;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *src = d->x + (size_t)idx[i] * ex;
+        float *dst = x + (size_t)i * ex;
+        y[i] = d->y[idx[i]];
+        int dy = 0, dx = 0, flip = 0;
+        if (augment) {
+            dy = (int)tr_rng_below(rng, 9) - 4;
+            dx = (int)tr_rng_below(rng, 9) - 4;
+            flip = (int)tr_rng_below(rng, 2);
+        }
+        for (int c = 0; c < C; c++) {
+            float inv = 1.0f / (255.0f * d->std[c]), off = d->mean[c] / d->std[c];
+            for (int h = 0; h < H; h++) {
+                for (int w = 0; w < W; w++) {
+                    int sh = h + dy, sw = (flip ? W - 1 - w : w) + dx;
+                    float v = 0.0f;
+                    if (sh >= 0 && sh < H && sw >= 0 && sw < W)
+                        v = (float)src[((size_t)c * H + sh) * W + sw] * inv - off;
+                    dst[((size_t)c * H + h) * W + w] = v;
+                }
+            }
+        }
+    }
+}
+
+static void evaluate(run *r, double *acc, double *loss)
+{
+    const tr_dataset *d = &r->test;
+    int B = r->cfg->batch, correct = 0;
+    double tot = 0.0;
+    uint32_t *idx = tr_alloc((size_t)B, sizeof(uint32_t));
+    for (size_t s = 0; s < d->n; s += (size_t)B) {
+        int n = (int)((d->n - s) < (size_t)B ? d->n - s : (size_t)B);
+        for (int i = 0; i < n; i++)
+            idx[i] = (uint32_t)(s + (size_t)i);
+        build_batch(d, idx, n, r->xb, r->yb, 0, NULL);
+        const float *z = tr_model_forward(&r->model, r->xb, n, 0);
+        tot += tr_softmax_xent(z, r->yb, n, r->model.n_classes, NULL, &correct) * n;
+    }
+    free(idx);
+    *acc = (double)correct / (double)d->n;
+    *loss = tot / (double)d->n;
+}
+
+/* Freezes depths and switches the quantizable layers to quantized weights. */
+static void decide_depths(run *r)
+{
+    const tr_config *c = r->cfg;
+    for (int i = 0; i < r->model.n; i++) {
+        tr_layer *l = &r->model.layers[i];
+        if (!l->quantizable)
+            continue;
+        l->thr_mode = c->quant == TR_Q_TWN ? TR_THR_TWN : TR_THR_SQ;
+        switch (c->quant) {
+        case TR_Q_BINARY:
+        case TR_Q_BC:
+            l->depth = TR_DEPTH_BINARY;
+            break;
+        case TR_Q_TERNARY:
+        case TR_Q_TWN:
+            l->depth = TR_DEPTH_TERNARY;
+            break;
+        default: {
+            l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
+            double zf = sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p);
+            int empty = zf <= c->depth_thr || sq_u0(l->beta, l->sq_p) <= c->u0_bin;
+            l->depth = empty ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+            break;
+        }
+        }
+        l->beta_frozen = 1;
+    }
+    tr_model_quantize_weights(&r->model);
+}
+
+static void log_layers(run *r, FILE *f, int json)
+{
+    int first = 1;
+    for (int i = 0; i < r->model.n; i++) {
+        tr_layer *l = &r->model.layers[i];
+        if (!l->w)
+            continue;
+        double zf = l->quantizable ? sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p) : 0.0;
+        if (l->depth == TR_DEPTH_TERNARY && l->thr_mode == TR_THR_TWN) {
+            size_t z = 0;
+            for (size_t j = 0; j < l->nw; j++)
+                z += l->wq[j] == 0.0f;
+            zf = (double)z / (double)l->nw;
+        }
+        double coll = 0.0, en = l->quantizable ? sq_well_energy(l->w, l->nw, l->sq_s, l->beta, l->sq_p, &coll) : 0.0;
+        if (json)
+            fprintf(f, "%s{\"layer\":%d,\"type\":\"%s\",\"quantizable\":%d,\"beta\":%.5f,\"u0\":%.5f,\"s\":%.6g,"
+                       "\"zero_frac\":%.5f,\"collapsed\":%.5f,\"well_energy\":%.6g,\"depth\":%d}",
+                    first ? "" : ",", i, tr_ltype_name(l->type), l->quantizable, l->beta,
+                    sq_u0(l->beta, l->sq_p), l->sq_s, zf, coll, en, l->depth);
+        else if (l->quantizable)
+            fprintf(f, "    layer %2d %-4s beta %.4f u0 %.3f zero %.3f (|u|<.05 %.3f) E %.2e depth %s\n", i,
+                    tr_ltype_name(l->type), l->beta, sq_u0(l->beta, l->sq_p), zf, coll, en,
+                    l->depth == TR_DEPTH_BINARY ? "1 (binary)" : l->depth == TR_DEPTH_TERNARY ? "2 (ternary)"
+                                                                                             : "float");
+        first = 0;
+    }
+}
+
+static int run_epoch(run *r, int epoch, int quantized)
+{
+    const tr_config *c = r->cfg;
+    tr_model *m = &r->model;
+    tr_rng rng, drop_rng;
+    tr_rng_seed(&rng, c->seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch * 2 + 1);
+    tr_rng_seed(&drop_rng, c->seed * 0xc2b2ae3d27d4eb4full + (uint64_t)epoch * 2 + 2);
+    m->rng = &drop_rng;
+    size_t N = r->train.n;
+    for (size_t i = 0; i < N; i++)
+        r->perm[i] = (uint32_t)i;
+    for (size_t i = N - 1; i > 0; i--) {   /* Fisher-Yates */
+        size_t j = tr_rng_below(&rng, (uint32_t)(i + 1));
+        uint32_t t = r->perm[i];
+        r->perm[i] = r->perm[j];
+        r->perm[j] = t;
+    }
+    int regularize = has_reg_phase(c->quant) && !quantized;
+    int augment = c->augment < 0 ? r->train.c == 3 : c->augment;
+    size_t total_steps = r->steps_per_epoch * (size_t)c->epochs;
+    size_t reg_steps = r->steps_per_epoch * (size_t)r->reg_epochs;
+    double loss_sum = 0.0, reg_sum = 0.0, t0 = tr_now(), c0 = tr_cpu_now(), last_print = 0.0;
+    int correct = 0;
+    float lr = c->lr;
+    for (size_t s = 0; s < r->steps_per_epoch; s++) {
+        size_t start = s * (size_t)c->batch;
+        int n = (int)((N - start) < (size_t)c->batch ? N - start : (size_t)c->batch);
+        size_t gstep = (size_t)epoch * r->steps_per_epoch + s;
+        lr = tr_schedule_lr(c->sched, c->lr, (double)gstep / (double)total_steps, epoch, c->lr_step);
+        build_batch(&r->train, r->perm + start, n, r->xb, r->yb, augment, &rng);
+        if (quantized)
+            tr_model_quantize_weights(m);
+        const float *z = tr_model_forward(m, r->xb, n, 1);
+        double loss = tr_softmax_xent(z, r->yb, n, m->n_classes, r->dl, &correct);
+        if (!isfinite(loss))
+            return tr_fail("epoch %d step %zu: loss is %g (diverged: lower --lr)", epoch + 1, s, loss);
+        tr_model_backward(m, r->dl, n);
+        loss_sum += loss * n;
+        if (regularize) {
+            /* lambda(t): linear ramp over the regularized phase, so that weights first learn the task. */
+            float lam = c->lambda * (float)((double)(gstep + 1) / (double)(reg_steps ? reg_steps : 1));
+            for (int i = 0; i < m->n; i++) {
+                tr_layer *l = &m->layers[i];
+                if (!l->quantizable)
+                    continue;
+                l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
+                double db;
+                double R = sq_layer_reg(l->w, l->nw, l->sq_s, l->beta, l->sq_p, c->gamma, lam, l->gw, &db);
+                l->gbeta = (float)(lam * db);
+                reg_sum += lam * R * n;
+            }
+        }
+        tr_optim_step(&r->opt, lr);
+        if (regularize && c->quant == TR_Q_SQ)
+            tr_beta_optim_step(&r->bopt, c->beta_lr);
+        double now = tr_now();
+        if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
+            last_print = now;
+            fprintf(stderr, "\repoch %d/%d [%zu/%zu] loss %.4f acc %.4f lr %.2e %.0fs   ", epoch + 1, c->epochs,
+                    s + 1, r->steps_per_epoch, loss_sum / (double)(start + (size_t)n),
+                    (double)correct / (double)(start + (size_t)n), lr, now - t0);
+        }
+    }
+    if (r->tty && !c->quiet)
+        fputc('\n', stderr);
+    if (quantized)
+        tr_model_quantize_weights(m);
+    double acc, tloss;
+    evaluate(r, &acc, &tloss);
+    double secs = tr_now() - t0, cpu = tr_cpu_now() - c0;
+    const char *phase = c->quant == TR_Q_FLOAT ? "float" : regularize ? "reg" : "quant";
+    if (!c->quiet) {
+        fprintf(stderr, "epoch %d/%d %s: loss %.4f reg %.4f train_acc %.4f test_acc %.4f test_loss %.4f lr %.2e %.1fs (cpu %.1fs)\n",
+                epoch + 1, c->epochs, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu);
+        log_layers(r, stderr, 0);
+    }
+    if (r->log) {
+        fprintf(r->log, "{\"epoch\":%d,\"phase\":\"%s\",\"loss\":%.6f,\"reg\":%.6f,\"train_acc\":%.6f,"
+                        "\"test_acc\":%.6f,\"test_loss\":%.6f,\"lr\":%.6g,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"layers\":[",
+                epoch + 1, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu);
+        log_layers(r, r->log, 1);
+        fprintf(r->log, "]}\n");
+        fflush(r->log);
+    }
+    return 0;
+}
+
+/* Relu layers that feed a quantized layer become sign/tern when binary/ternary activations are asked for. */
+static void apply_act(tr_layer_desc *d, int n, int act, int quant_all)
+{
+    int first = -1, last = -1;
+    for (int i = 0; i < n; i++)
+        if (d[i].type == TR_DENSE || d[i].type == TR_CONV) {
+            if (first < 0)
+                first = i;
+            last = i;
+        }
+    for (int i = 0; i < n; i++) {
+        if (d[i].type != TR_RELU)
+            continue;
+        int next = -1;
+        for (int j = i + 1; j < n && next < 0; j++)
+            if (d[j].type == TR_DENSE || d[j].type == TR_CONV)
+                next = j;
+        if (next >= 0 && (quant_all || (next != first && next != last)))
+            d[i].type = act == 1 ? TR_SIGN : TR_TERN;
+    }
+}
+
+int tr_train_run(const tr_config *c, double *final_acc)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.cfg = c;
+    int rc = -1;
+    tr_layer_desc *desc = NULL;
+    int nd = 0;
+    if (c->epochs < 1 || c->batch < 1 || c->threads < 1 || (c->p != 1 && c->p != 2) || !(c->lr > 0))
+        return tr_fail("epochs, batch, threads and lr must be positive and p 1 or 2");
+    if (tr_spec_parse(c->model, &desc, &nd) < 0)
+        return -1;
+    if (c->act)
+        apply_act(desc, nd, c->act, c->quant_all);
+    const char *spec = tr_spec_preset(c->model) ? tr_spec_preset(c->model) : c->model;
+    r.fingerprint = config_fingerprint(c, spec);
+    if (tr_dataset_load(c->dataset, c->data_dir, &r.train, &r.test) < 0)
+        goto out;
+    if (c->limit_train)
+        tr_dataset_truncate(&r.train, c->limit_train);
+    if (c->limit_test)
+        tr_dataset_truncate(&r.test, c->limit_test);
+    tr_rng init_rng;
+    tr_rng_seed(&init_rng, c->seed);
+    if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, TR_NUM_CLASSES, c->batch, &init_rng) < 0)
+        goto out;
+    tr_model_mark_quantizable(&r.model, c->quant_all);
+    /* With several threads the conv layers split batches themselves and OpenBLAS stays single-threaded:
+     * measured on CIFAR, OpenBLAS's own threading of these small per-example GEMMs was slower than one thread. */
+    openblas_set_num_threads(1);
+    for (int i = 0; i < r.model.n; i++)
+        r.model.layers[i].nthreads = c->threads < TR_MAX_THREADS ? c->threads : TR_MAX_THREADS;
+    for (int k = 0; k < r.train.c && k < TR_MAX_NORM_C; k++) {
+        r.model.in_mean[k] = r.train.mean[k];
+        r.model.in_std[k] = r.train.std[k];
+    }
+    for (int i = 0; i < r.model.n; i++) {
+        tr_layer *l = &r.model.layers[i];
+        l->sq_p = c->p;
+        l->per_channel = c->per_channel;
+        l->sq_s = 0.0f;   /* first sq_fit_scale starts from mean |w| */
+        l->beta = c->quant == TR_Q_BINARY ? (float)(M_PI / 2) : c->quant == TR_Q_TERNARY ? (float)(M_PI / 4)
+                                                                                         : sq_clamp_beta(c->beta0);
+        l->beta_frozen = c->quant != TR_Q_SQ;
+        if (l->quantizable)
+            l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, 0.0f);
+    }
+    tr_optim_init(&r.opt, &r.model, c->opt, c->wd, c->momentum);
+    tr_beta_optim_init(&r.bopt, &r.model);
+    if (has_reg_phase(c->quant)) {
+        r.ft_epochs = c->ft_epochs >= 0 ? c->ft_epochs : (c->epochs >= 2 ? (c->epochs / 3 > 1 ? c->epochs / 3 : 1) : 0);
+        if (r.ft_epochs > c->epochs) {
+            tr_fail("--ft-epochs %d exceeds --epochs %d", r.ft_epochs, c->epochs);
+            goto out;
+        }
+        r.reg_epochs = c->epochs - r.ft_epochs;
+    }
+    r.steps_per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
+    size_t ex = (size_t)r.train.c * r.train.h * r.train.w;
+    r.xb = tr_alloc((size_t)c->batch * ex, sizeof(float));
+    r.yb = tr_alloc((size_t)c->batch, 1);
+    r.dl = tr_alloc((size_t)c->batch * TR_NUM_CLASSES, sizeof(float));
+    r.perm = tr_alloc(r.train.n, sizeof(uint32_t));
+    r.tty = isatty(2);
+
+    tr_ckpt_meta meta = {.fingerprint = r.fingerprint};
+    int quantized = 0;
+    if (c->quant == TR_Q_BC || c->quant == TR_Q_TWN) {
+        decide_depths(&r);
+        quantized = 1;
+    }
+    if (c->resume) {
+        if (tr_ckpt_load(c->resume, &meta, &r.model, &r.opt, &r.bopt) < 0)
+            goto out;
+        quantized = (int)meta.quantized;
+        for (int i = 0; i < r.model.n; i++)
+            if (quantized && r.model.layers[i].quantizable)
+                r.model.layers[i].beta_frozen = 1;
+        tr_model_quantize_weights(&r.model);
+        if (!c->quiet)
+            fprintf(stderr, "resumed from %s after epoch %u\n", c->resume, meta.epochs_done);
+    }
+    char ckpt_path[4096] = "";
+    if (c->ckpt)
+        snprintf(ckpt_path, sizeof ckpt_path, "%s", c->ckpt);
+    else if (c->out)
+        snprintf(ckpt_path, sizeof ckpt_path, "%s.ckpt", c->out);
+    if (c->log) {
+        r.log = fopen(c->log, c->resume ? "a" : "w");
+        if (!r.log) {
+            tr_fail("%s: cannot open the log for writing", c->log);
+            goto out;
+        }
+    }
+    if (r.log)
+        fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
+                       "\"reg_epochs\":%d,\"ft_epochs\":%d,\"batch\":%d,\"seed\":%llu,\"threads\":%d,"
+                       "\"openblas_core\":\"%s\",\"resumed_after\":%u}\n",
+                c->dataset, spec, tr_quant_name(c->quant), c->epochs, r.reg_epochs, r.ft_epochs, c->batch,
+                (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done);
+    if (!c->quiet)
+        fprintf(stderr, "bitern train: %s, %zu train / %zu test examples, model %s%s, quant %s, %d epochs "
+                        "(%d regularized, %d fine-tuning), batch %d, seed %llu, threads %d\n",
+                c->dataset, r.train.n, r.test.n, spec,
+                c->act == 1 ? " (relu before quantized layers -> sign)" : c->act == 2 ? " (relu before quantized layers -> tern)" : "",
+                tr_quant_name(c->quant), c->epochs, r.reg_epochs,
+                r.ft_epochs, c->batch, (unsigned long long)c->seed, c->threads);
+    for (int e = (int)meta.epochs_done; e < c->epochs; e++) {
+        if (has_reg_phase(c->quant) && !quantized && e == r.reg_epochs) {
+            decide_depths(&r);
+            quantized = 1;
+            if (!c->quiet) {
+                fprintf(stderr, "depths frozen after %d regularized epochs:\n", r.reg_epochs);
+                log_layers(&r, stderr, 0);
+            }
+        }
+        if (run_epoch(&r, e, quantized) < 0)
+            goto out;
+        if (ckpt_path[0]) {
+            meta.epochs_done = (uint32_t)e + 1;
+            meta.quantized = (uint32_t)quantized;
+            if (tr_ckpt_save(ckpt_path, &meta, &r.model, &r.opt, &r.bopt) < 0)
+                goto out;
+        }
+        if (c->stop_after > 0 && e + 1 >= c->stop_after && e + 1 < c->epochs) {
+            /* as if interrupted here: the checkpoint is all that remains */
+            if (!c->quiet)
+                fprintf(stderr, "stopping after epoch %d as asked (--stop-after)\n", e + 1);
+            rc = 0;
+            if (final_acc)
+                *final_acc = -1.0;
+            goto out;
+        }
+    }
+    if (c->quant != TR_Q_FLOAT && !quantized) {
+        decide_depths(&r);   /* no fine-tuning epochs: quantize the regularized net as it is */
+        quantized = 1;
+    }
+    tr_model_quantize_weights(&r.model);
+    double acc, loss;
+    evaluate(&r, &acc, &loss);
+    if (!c->quiet) {
+        fprintf(stderr, "final %s network: test accuracy %.4f (loss %.4f)\n", tr_quant_name(c->quant), acc, loss);
+        log_layers(&r, stderr, 0);
+    }
+    if (r.log) {
+        fprintf(r.log, "{\"final\":true,\"quant\":\"%s\",\"test_acc\":%.6f,\"test_loss\":%.6f,\"layers\":[",
+                tr_quant_name(c->quant), acc, loss);
+        log_layers(&r, r.log, 1);
+        fprintf(r.log, "]}\n");
+    }
+    if (final_acc)
+        *final_acc = acc;
+    if (c->out) {
+        if (tr_model_save(&r.model, c->out) < 0)
+            goto out;
+        if (!c->quiet)
+            fprintf(stderr, "model written to %s\n", c->out);
+    }
+    rc = 0;
+out:
+    if (r.log)
+        fclose(r.log);
+    free(desc);
+    free(r.xb);
+    free(r.yb);
+    free(r.dl);
+    free(r.perm);
+    tr_optim_free(&r.opt);
+    tr_beta_optim_free(&r.bopt);
+    tr_model_free(&r.model);
+    tr_dataset_free(&r.train);
+    tr_dataset_free(&r.test);
+    return rc;
+}
+
+int tr_evaluate_file(const char *model_path, const char *dataset, const char *data_dir, int batch, double *acc,
+                     double *loss)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    tr_config c;
+    tr_config_defaults(&c);
+    c.batch = batch > 0 ? batch : 256;
+    r.cfg = &c;
+    int rc = -1;
+    if (tr_model_load(model_path, &r.model, c.batch) < 0)
+        return -1;
+    if (tr_dataset_load(dataset, data_dir, &r.train, &r.test) < 0)
+        goto out;
+    if (r.model.in_c != r.test.c || r.model.in_h != r.test.h || r.model.in_w != r.test.w ||
+        r.model.n_classes != TR_NUM_CLASSES) {
+        tr_fail("%s: model input %dx%dx%d does not fit dataset %s (%dx%dx%d)", model_path, r.model.in_c,
+                r.model.in_h, r.model.in_w, dataset, r.test.c, r.test.h, r.test.w);
+        goto out;
+    }
+    for (int k = 0; k < r.test.c && k < TR_MAX_NORM_C; k++) {   /* normalise as the model was trained */
+        r.test.mean[k] = r.model.in_mean[k];
+        r.test.std[k] = r.model.in_std[k];
+    }
+    size_t ex = (size_t)r.test.c * r.test.h * r.test.w;
+    r.xb = tr_alloc((size_t)c.batch * ex, sizeof(float));
+    r.yb = tr_alloc((size_t)c.batch, 1);
+    evaluate(&r, acc, loss);
+    rc = 0;
+out:
+    free(r.xb);
+    free(r.yb);
+    tr_model_free(&r.model);
+    tr_dataset_free(&r.train);
+    tr_dataset_free(&r.test);
+    return rc;
+}
