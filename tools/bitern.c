@@ -12,6 +12,12 @@ static const struct {
     const char *help;
 } commands[] = {
     { "info", bitern_cmd_info, "CPU features, ISA level, and the kernel variant picked for each op" },
+#ifdef BITERN_HAVE_TRAIN
+    { "train", bitern_cmd_train, "train a float, binary, ternary or Smart-Quantization model on a dataset" },
+#endif
+#ifdef BITERN_HAVE_ENGINE
+    { "eval", bitern_cmd_eval, "run a .btn model on the kernels: accuracy, latency, throughput, size" },
+#endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -4,5 +4,11 @@
 #define BITERN_COMMANDS_H
 
 int bitern_cmd_info(int argc, char **argv);
+#ifdef BITERN_HAVE_TRAIN
+int bitern_cmd_train(int argc, char **argv);  /* train/cmd_train.c */
+#endif
+#ifdef BITERN_HAVE_ENGINE
+int bitern_cmd_eval(int argc, char **argv);   /* engine/cmd_eval.c */
+#endif
 
 #endif

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `bitern eval model.btn --dataset D`: accuracy of the engine on the test split, batch-1 latency (median, p99),
+ * batch-64 throughput for 1..T threads, model size, and where the time goes per op.
+ */
+#include <cblas.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bitern.h>
+
+#include "engine.h"
+#include "train.h"
+
+#define BATCH 64
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bitern eval model.btn --dataset mnist|fashion-mnist|cifar10 [options]\n"
+            "  --data-dir DIR   where the dataset is (else $BITERN_DATA, then /usr/share/datasets)\n"
+            "  --isa LEVEL      kernel level: scalar|avx2|avx512|neon|neon-dotprod|native\n"
+            "  --threads T      threads over the batch; throughput is measured for 1..T (default 1)\n"
+            "  --limit N        use the first N test images (default: all)\n"
+            "  --latency-n N    images timed one by one at batch 1 (default 1000)\n"
+            "  --json           one JSON object on stdout instead of the text report\n");
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int parse_pos(const char *opt, const char *v, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < 1 || x > hi) {
+        fprintf(stderr, "bitern eval: %s: '%s' is not an integer in [1, %ld]\n", opt, v, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *depth_name(int d)
+{
+    return d == TR_DEPTH_FLOAT ? "float" : d == TR_DEPTH_BINARY ? "binary" : d == TR_DEPTH_TERNARY ? "ternary" : "-";
+}
+
+/* Runs the first n images in calls of BATCH; fills pred if not NULL; returns seconds or -1. */
+static double run_batches(bte_engine *e, const float *x, size_t n, size_t in_size, int nc, float *logits, int *pred)
+{
+    double t0 = now();
+    for (size_t s = 0; s < n; s += BATCH) {
+        int nb = (int)(n - s < BATCH ? n - s : BATCH);
+        if (bte_forward(e, x + s * in_size, nb, logits) < 0)
+            return -1.0;
+        for (int j = 0; pred && j < nb; j++)
+            pred[s + (size_t)j] = bte_argmax(logits + (size_t)j * nc, nc);
+    }
+    return now() - t0;
+}
+
+/* Each op's fraction of the time profiled since the last bte_profile_reset. */
+static void shares(const bte_engine *e, double *out)
+{
+    double tot = 0.0;
+    for (int i = 0; i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        out[i] = inf.seconds;
+        tot += inf.seconds;
+    }
+    for (int i = 0; i < bte_n_ops(e); i++)
+        out[i] = tot > 0 ? out[i] / tot : 0.0;
+}
+
+typedef struct opts {
+    const char *model, *dataset, *data_dir, *isa;
+    long threads, limit, lat_n;
+    int json;
+} opts;
+
+static int parse(int argc, char **argv, opts *o)
+{
+    *o = (opts){.dataset = NULL, .threads = 1, .limit = 0, .lat_n = 1000};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        }
+        if (!strcmp(a, "--json")) {
+            o->json = 1;
+            continue;
+        }
+        if (a[0] != '-' || a[1] != '-') {
+            if (o->model) {
+                fprintf(stderr, "bitern eval: more than one model given ('%s', '%s')\n", o->model, a);
+                return -1;
+            }
+            o->model = a;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "bitern eval: %s needs a value\n", a);
+            return -1;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--dataset")) o->dataset = v;
+        else if (!strcmp(a, "--data-dir")) o->data_dir = v;
+        else if (!strcmp(a, "--isa")) o->isa = v;
+        else if (!strcmp(a, "--threads")) { if (parse_pos(a, v, 256, &o->threads) < 0) return -1; }
+        else if (!strcmp(a, "--limit")) { if (parse_pos(a, v, 1L << 30, &o->limit) < 0) return -1; }
+        else if (!strcmp(a, "--latency-n")) { if (parse_pos(a, v, 1L << 30, &o->lat_n) < 0) return -1; }
+        else {
+            fprintf(stderr, "bitern eval: unknown option '%s'\n", a);
+            return -1;
+        }
+    }
+    if (!o->model || !o->dataset) {
+        fprintf(stderr, "bitern eval: a model file and --dataset are required\n");
+        usage(stderr);
+        return -1;
+    }
+    if (strcmp(o->dataset, "mnist") && strcmp(o->dataset, "fashion-mnist") && strcmp(o->dataset, "cifar10")) {
+        fprintf(stderr, "bitern eval: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", o->dataset);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct results {
+    size_t n;
+    double acc, lat_med, lat_p99;
+    size_t lat_n;
+    int n_thr;
+    double *ips;          /* images per second at batch 64, for 1..n_thr threads */
+    double *share1, *share64;   /* per-op share of the time at batch 1 and at batch 64 (1 thread) */
+    int deterministic;    /* same predictions at every thread count */
+} results;
+
+static double bits_per_weight(const bte_size *z)
+{
+    return z->weights ? 8.0 * (double)z->bytes / (double)z->weights : 0.0;
+}
+
+/* Only what the quantized layers' weights cost: their packed rows and scales. */
+static double quant_bits_per_weight(const bte_size *z)
+{
+    return z->quant_weights ? 8.0 * (double)(z->packed_bytes + z->scale_bytes) / (double)z->quant_weights : 0.0;
+}
+
+static void report_text(const opts *o, bte_engine *e, const results *r)
+{
+    bte_size z;
+    bte_model_size(e, &z);
+    printf("model %s on %s (%zu test images), kernels %s, OpenBLAS core %s\n", o->model, o->dataset, r->n,
+           bitern_isa_name(), openblas_get_corename());
+    printf("accuracy        %.2f%%\n", 100.0 * r->acc);
+    printf("latency batch 1 median %.1f us, p99 %.1f us (%zu images, 1 thread)\n", 1e6 * r->lat_med, 1e6 * r->lat_p99,
+           r->lat_n);
+    for (int t = 0; t < r->n_thr; t++)
+        printf("throughput batch %d, %d thread%s: %.0f images/s\n", BATCH, t + 1, t ? "s" : "", r->ips[t]);
+    if (r->n_thr > 1)
+        printf("predictions identical at every thread count: %s\n", r->deterministic ? "yes" : "NO");
+    printf("model bytes     %zu = %zu packed + %zu scales + %zu float; %zu weights, %.3f bits/weight overall\n",
+           z.bytes, z.packed_bytes, z.scale_bytes, z.float_bytes, z.weights, bits_per_weight(&z));
+    printf("quantized       %zu weights, %.3f bits/weight (packed rows + scales)\n", z.quant_weights,
+           quant_bits_per_weight(&z));
+    printf("%-5s %-26s %-8s %-8s %10s %10s %8s %8s\n", "layer", "op", "depth", "kernel", "weights", "bytes",
+           "time@1", "time@64");
+    for (int i = 0; i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        printf("%-5d %-26s %-8s %-8s %10zu %10zu %7.1f%% %7.1f%%\n", inf.first_layer, inf.name,
+               depth_name(inf.depth), inf.kernel, inf.weights, inf.bytes, 100.0 * r->share1[i],
+               100.0 * r->share64[i]);
+    }
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void report_json(const opts *o, bte_engine *e, const results *r)
+{
+    bte_size z;
+    bte_model_size(e, &z);
+    printf("{\"model\":");
+    json_str(o->model);
+    printf(",\"dataset\":");
+    json_str(o->dataset);
+    printf(",\"isa\":\"%s\",\"openblas_core\":", bitern_isa_name());
+    json_str(openblas_get_corename());
+    printf(",\"images\":%zu,\"accuracy\":%.6f", r->n, r->acc);
+    printf(",\"latency_batch1\":{\"images\":%zu,\"median_us\":%.3f,\"p99_us\":%.3f}", r->lat_n, 1e6 * r->lat_med,
+           1e6 * r->lat_p99);
+    printf(",\"throughput_batch%d\":[", BATCH);
+    for (int t = 0; t < r->n_thr; t++)
+        printf("%s{\"threads\":%d,\"images_per_s\":%.1f}", t ? "," : "", t + 1, r->ips[t]);
+    printf("],\"deterministic_across_threads\":%s", r->deterministic ? "true" : "false");
+    printf(",\"model_bytes\":%zu,\"packed_bytes\":%zu,\"scale_bytes\":%zu,\"float_bytes\":%zu", z.bytes,
+           z.packed_bytes, z.scale_bytes, z.float_bytes);
+    printf(",\"weights\":%zu,\"bits_per_weight\":%.4f,\"quantized_weights\":%zu,\"quantized_bits_per_weight\":%.4f",
+           z.weights, bits_per_weight(&z), z.quant_weights, quant_bits_per_weight(&z));
+    printf(",\"layers\":[");
+    for (int i = 0; i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        printf("%s{\"first_layer\":%d,\"op\":", i ? "," : "", inf.first_layer);
+        json_str(inf.name);
+        printf(",\"depth\":\"%s\",\"kernel\":\"%s\",\"weights\":%zu,\"bytes\":%zu,\"packed_bytes\":%zu,"
+               "\"scale_bytes\":%zu,\"float_bytes\":%zu,\"time_share\":%.4f,\"time_share_batch64\":%.4f}",
+               depth_name(inf.depth), inf.kernel, inf.weights, inf.bytes, inf.packed_bytes, inf.scale_bytes,
+               inf.float_bytes, r->share1[i], r->share64[i]);
+    }
+    printf("]}\n");
+}
+
+static int measure(const opts *o, bte_engine *e, const float *x, const uint8_t *labels, size_t n, size_t in_size,
+                   int nc, results *r)
+{
+    int rc = -1;
+    float *logits = malloc((size_t)BATCH * nc * sizeof(float));
+    int *pred = malloc(n * sizeof(int)), *pred_t = malloc(n * sizeof(int));
+    double *lat = malloc((size_t)o->lat_n * sizeof(double));
+    r->ips = calloc((size_t)o->threads, sizeof(double));
+    r->share1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    r->share64 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    if (!logits || !pred || !pred_t || !lat || !r->ips || !r->share1 || !r->share64) {
+        fprintf(stderr, "bitern eval: out of memory\n");
+        goto out;
+    }
+    r->n = n;
+    r->n_thr = (int)o->threads;
+    r->deterministic = 1;
+    /* Throughput at batch 64 for each thread count; the 1-thread pass gives the accuracy. */
+    for (int t = 1; t <= o->threads; t++) {
+        bte_set_threads(e, t);
+        bte_profile_reset(e);
+        double sec = run_batches(e, x, n, in_size, nc, logits, t == 1 ? pred : pred_t);
+        if (sec < 0)
+            goto fail;
+        r->ips[t - 1] = sec > 0 ? (double)n / sec : 0.0;
+        if (t > 1 && memcmp(pred, pred_t, n * sizeof(int)))
+            r->deterministic = 0;
+        if (t == 1)
+            shares(e, r->share64);
+    }
+    size_t correct = 0;
+    for (size_t i = 0; i < n; i++)
+        correct += pred[i] == labels[i];
+    r->acc = (double)correct / (double)n;
+
+    /* Latency at batch 1 on one thread; the per-op profile comes from these runs only. */
+    bte_set_threads(e, 1);
+    size_t L = (size_t)o->lat_n < n ? (size_t)o->lat_n : n;
+    for (size_t i = 0; i < L && i < 16; i++)   /* warm-up: caches, page faults of the scratch */
+        if (bte_forward(e, x + i * in_size, 1, logits) < 0)
+            goto fail;
+    bte_profile_reset(e);
+    for (size_t i = 0; i < L; i++) {
+        double t0 = now();
+        if (bte_forward(e, x + i * in_size, 1, logits) < 0)
+            goto fail;
+        lat[i] = now() - t0;
+    }
+    shares(e, r->share1);
+    qsort(lat, L, sizeof(double), cmp_double);
+    r->lat_n = L;
+    r->lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+    size_t k99 = (size_t)(0.99 * (double)(L - 1) + 0.5);
+    r->lat_p99 = lat[k99];
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "bitern eval: %s\n", bte_error());
+out:
+    free(logits);
+    free(pred);
+    free(pred_t);
+    free(lat);
+    return rc;
+}
+
+int bitern_cmd_eval(int argc, char **argv)
+{
+    tr_ensure_openblas_coretype();
+    opts o;
+    int prc = parse(argc, argv, &o);
+    if (prc)
+        return prc > 0 ? 0 : 2;
+    if (o.isa && bitern_set_isa(o.isa) != BITERN_OK) {
+        fprintf(stderr, "bitern eval: --isa %s: %s\n", o.isa, bitern_last_error());
+        return 2;
+    }
+    /* Our threads split the batch: OpenBLAS threads under them would only fight for the same cores. */
+    openblas_set_num_threads(1);
+    bte_engine *e = bte_load(o.model);
+    if (!e) {
+        fprintf(stderr, "bitern eval: %s\n", bte_error());
+        return 1;
+    }
+    tr_dataset train = {0}, test = {0};
+    float *x = NULL;
+    results r = {0};
+    int rc = 1;
+    if (tr_dataset_load(o.dataset, o.data_dir, &train, &test) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", tr_error());
+        goto out;
+    }
+    tr_dataset_free(&train);
+    int ic, ih, iw, nc;
+    bte_shape(e, &ic, &ih, &iw, &nc);
+    if (test.c != ic || test.h != ih || test.w != iw) {
+        fprintf(stderr, "bitern eval: %s takes %dx%dx%d images, %s has %dx%dx%d\n", o.model, ic, ih, iw, o.dataset,
+                test.c, test.h, test.w);
+        goto out;
+    }
+    if (nc != TR_NUM_CLASSES) {
+        fprintf(stderr, "bitern eval: %s has %d outputs, %s has %d classes\n", o.model, nc, o.dataset,
+                TR_NUM_CLASSES);
+        goto out;
+    }
+    size_t n = test.n;
+    if (o.limit > 0 && (size_t)o.limit < n)
+        n = (size_t)o.limit;
+    if (n == 0) {
+        fprintf(stderr, "bitern eval: %s has no test images\n", o.dataset);
+        goto out;
+    }
+    size_t in_size = (size_t)ic * ih * iw;
+    x = malloc(n * in_size * sizeof(float));
+    if (!x) {
+        fprintf(stderr, "bitern eval: out of memory for %zu images\n", n);
+        goto out;
+    }
+    bte_dataset_floats(&test, 0, n, x);
+    if (measure(&o, e, x, test.y, n, in_size, nc, &r) < 0)
+        goto out;
+    if (o.json)
+        report_json(&o, e, &r);
+    else
+        report_text(&o, e, &r);
+    rc = 0;
+out:
+    free(r.ips);
+    free(r.share1);
+    free(r.share64);
+    free(x);
+    tr_dataset_free(&test);
+    bte_free(e);
+    return rc;
+}

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/* Compiling a trainer model into engine ops: fusion of bn/relu into GEMMs, weight packing, kernel choice. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "model_file.h"
+
+static _Thread_local char be_errbuf[512];
+
+int be_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(be_errbuf, sizeof be_errbuf, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *bte_error(void) { return be_errbuf; }
+
+/* What is known about the values flowing between ops: the packed kernels need exact +-1 / 0 inputs. */
+enum { DOM_REAL, DOM_SIGN, DOM_TERN };
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    return p;
+}
+
+static void op_free(be_op *o)
+{
+    free(o->wf);
+    free(o->wp);
+    free(o->mul);
+    free(o->add);
+}
+
+void bte_free(bte_engine *e)
+{
+    if (!e)
+        return;
+    be_ws_free(e);
+    for (int i = 0; i < e->n_ops; i++)
+        op_free(&e->ops[i]);
+    free(e->ops);
+    free(e->sec);
+    free(e);
+}
+
+static size_t bn_bytes(const tr_layer *bn) { return 4 + (size_t)bn->in_c * 16; }
+
+/* The trainer's inference-mode bn: y = gamma * (x - mean) * invstd + shift, as mul * x + add. */
+static void bn_coeffs(const tr_layer *bn, int c, float *mul, float *add)
+{
+    float invstd = 1.0f / sqrtf(bn->rvar[c] + bn->eps);
+    *mul = bn->gamma[c] * invstd;
+    *add = bn->bshift[c] - bn->rmean[c] * *mul;
+}
+
+/* Packs the layer's quantized weights (wq = +-scale or 0, exactly what the .btn file holds) in the format the
+ * kernel wants. Packing wq again gives the file's bits: the saver packs wq the same way. */
+static int pack_weights(be_op *o, const tr_layer *l)
+{
+    size_t K = l->fan_in;
+    o->rw = o->wk == WK_B1 ? bitern_b1_words(K) : bitern_t2_words(K);
+    o->wp = xcalloc((size_t)l->out_c * o->rw, sizeof(uint64_t));
+    if (!o->wp)
+        return be_fail("out of memory");
+    for (int r = 0; r < l->out_c; r++) {
+        const float *w = l->wq + (size_t)r * K;
+        uint64_t *dst = o->wp + (size_t)r * o->rw;
+        int rc = o->wk == WK_B1 ? bitern_pack_b1_f32(w, K, dst) : bitern_pack_t2_f32(w, K, 0.0f, dst);
+        if (rc != BITERN_OK)
+            return be_fail("packing layer %d row %d: %s", o->first_layer, r, bitern_last_error());
+    }
+    return 0;
+}
+
+static const char *kernel_name(be_wkind wk, be_xkind xk)
+{
+    if (xk == XK_F32)
+        return "sgemm";
+    if (xk == XK_I8)
+        return wk == WK_B1 ? "b1i8" : "t2i8";
+    if (xk == XK_B1)
+        return wk == WK_B1 ? "b1b1" : "t2b1";
+    return "t2t2";
+}
+
+static void copy_shape(be_op *o, const tr_layer *l)
+{
+    o->in_c = l->in_c;
+    o->in_h = l->in_h;
+    o->in_w = l->in_w;
+    o->out_c = l->out_c;
+    o->out_h = l->out_h;
+    o->out_w = l->out_w;
+    o->k = l->k;
+    o->stride = l->stride;
+    o->pad = l->pad;
+    o->in_size = tr_layer_in_size(l);
+    o->out_size = tr_layer_out_size(l);
+}
+
+/* A conv/dense layer, with the bn (and relu) that follow it folded in. Returns the number of layers used. */
+static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
+{
+    const tr_layer *l = &m->layers[i];
+    int used = 1;
+    copy_shape(o, l);
+    o->kind = OP_GEMM;
+    o->first_layer = i;
+    o->depth = l->depth;
+    o->conv = l->type == TR_CONV;
+    o->fan_in = l->fan_in;
+    o->P = o->conv ? (size_t)l->out_h * l->out_w : 1;
+    o->weights = l->nw;
+    if (o->conv)
+        snprintf(o->name, sizeof o->name, "conv%dx%d:%d", l->k, l->k, l->out_c);
+    else
+        snprintf(o->name, sizeof o->name, "fc:%d", l->out_c);
+
+    if (l->depth == TR_DEPTH_FLOAT) {
+        o->wk = WK_F32;
+        o->xk = XK_F32;
+        o->float_bytes = l->nw * 4 + (size_t)l->out_c * 4;   /* weights, bias */
+    } else {
+        if (l->fan_in > BITERN_MAX_K)
+            return be_fail("layer %d: %zu inputs per output, more than the kernels' limit of %zu", i, l->fan_in,
+                           BITERN_MAX_K);
+        size_t file_rw = l->depth == TR_DEPTH_BINARY ? bitern_b1_words(l->fan_in) : bitern_t2_words(l->fan_in);
+        o->packed_bytes = (size_t)l->out_c * file_rw * 8;
+        o->scale_bytes = (size_t)l->out_c * 4;
+        o->float_bytes = (size_t)l->out_c * 4;   /* bias */
+        o->wk = l->depth == TR_DEPTH_BINARY ? WK_B1 : WK_T2;
+        if (dom == DOM_REAL)
+            o->xk = XK_I8;
+        else if (dom == DOM_SIGN && !(o->conv && o->pad > 0))
+            o->xk = XK_B1;
+        else
+            o->xk = XK_T2;
+        if (o->xk == XK_T2)
+            o->wk = WK_T2;   /* no b1t2 kernel: binary weights are widened (mask all set) */
+        o->xrw = o->xk == XK_B1 ? bitern_b1_words(l->fan_in) : bitern_t2_words(l->fan_in);
+    }
+    o->kernel = kernel_name(o->wk, o->xk);
+
+    o->mul = xcalloc((size_t)l->out_c, sizeof(float));
+    o->add = xcalloc((size_t)l->out_c, sizeof(float));
+    if (!o->mul || !o->add)
+        return be_fail("out of memory");
+    const tr_layer *bn = NULL;
+    if (i + 1 < m->n && m->layers[i + 1].type == TR_BN) {
+        bn = &m->layers[i + 1];
+        o->float_bytes += bn_bytes(bn);
+        strncat(o->name, "+bn", sizeof o->name - strlen(o->name) - 1);
+        used++;
+    }
+    for (int r = 0; r < l->out_c; r++) {
+        float bm = 1.0f, ba = 0.0f;
+        if (bn)
+            bn_coeffs(bn, r, &bm, &ba);
+        float ws = l->depth == TR_DEPTH_FLOAT ? 1.0f : l->scale[r];
+        o->mul[r] = ws * bm;
+        o->add[r] = l->b[r] * bm + ba;
+    }
+    /* The activation after it runs on the output while it is still in cache. */
+    if (i + used < m->n) {
+        tr_ltype t = m->layers[i + used].type;
+        if (t == TR_RELU || t == TR_HTANH || t == TR_SIGN || t == TR_TERN) {
+            o->act = t;
+            strncat(o->name, "+", sizeof o->name - strlen(o->name) - 1);
+            strncat(o->name, tr_ltype_name(t), sizeof o->name - strlen(o->name) - 1);
+            used++;
+        }
+    }
+
+    if (o->wk == WK_F32) {
+        o->wf = xcalloc(l->nw, sizeof(float));
+        if (!o->wf)
+            return be_fail("out of memory");
+        memcpy(o->wf, l->wq, l->nw * sizeof(float));
+    } else if (pack_weights(o, l) < 0) {
+        return -1;
+    }
+    return used;
+}
+
+bte_engine *bte_compile(const tr_model *m)
+{
+    if (bitern_init() != BITERN_OK) {
+        be_fail("bitern: %s", bitern_last_error());
+        return NULL;
+    }
+    bte_engine *e = xcalloc(1, sizeof *e);
+    e->ops = xcalloc((size_t)m->n, sizeof(be_op));
+    if (!e->ops) {
+        free(e);
+        be_fail("out of memory");
+        return NULL;
+    }
+    e->in_c = m->in_c;
+    e->in_h = m->in_h;
+    e->in_w = m->in_w;
+    e->n_classes = m->n_classes;
+    e->in_size = (size_t)m->in_c * m->in_h * m->in_w;
+    e->threads = 1;
+    e->step = 64;
+    int dom = DOM_REAL;
+    for (int i = 0; i < m->n;) {
+        const tr_layer *l = &m->layers[i];
+        be_op *o = &e->ops[e->n_ops];
+        int used = 1;
+        switch (l->type) {
+        case TR_DENSE:
+        case TR_CONV:
+            used = compile_gemm(o, m, i, dom);
+            if (used < 0)
+                goto fail;
+            dom = o->act == TR_SIGN ? DOM_SIGN : o->act == TR_TERN ? DOM_TERN : DOM_REAL;
+            break;
+        case TR_BN:
+            copy_shape(o, l);
+            o->kind = OP_AFFINE;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = "affine";
+            o->float_bytes = bn_bytes(l);
+            snprintf(o->name, sizeof o->name, "bn");
+            o->mul = xcalloc((size_t)l->in_c, sizeof(float));
+            o->add = xcalloc((size_t)l->in_c, sizeof(float));
+            if (!o->mul || !o->add) {
+                be_fail("out of memory");
+                goto fail;
+            }
+            for (int c = 0; c < l->in_c; c++)
+                bn_coeffs(l, c, &o->mul[c], &o->add[c]);
+            dom = DOM_REAL;
+            break;
+        case TR_RELU:
+        case TR_HTANH:
+        case TR_SIGN:
+        case TR_TERN:
+            copy_shape(o, l);
+            o->kind = OP_ACT;
+            o->act = l->type;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = tr_ltype_name(l->type);
+            snprintf(o->name, sizeof o->name, "%s", tr_ltype_name(l->type));
+            dom = l->type == TR_SIGN ? DOM_SIGN : l->type == TR_TERN ? DOM_TERN : DOM_REAL;
+            break;
+        case TR_MAXPOOL:
+            copy_shape(o, l);
+            o->kind = OP_POOL;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = "maxpool";
+            snprintf(o->name, sizeof o->name, "pool%d", l->k);
+            /* the max of +-1 (or -1/0/+1) values is one of them: the domain survives */
+            break;
+        case TR_DROPOUT:
+            /* the identity at inference */
+            i++;
+            continue;
+        default:
+            be_fail("layer %d: unsupported type %d", i, (int)l->type);
+            goto fail;
+        }
+        e->n_ops++;
+        i += used;
+    }
+    if (e->n_ops == 0) {
+        be_fail("model has no layers to run");
+        goto fail;
+    }
+    e->out_size = e->ops[e->n_ops - 1].out_size;
+    e->sec = xcalloc((size_t)e->n_ops, sizeof(double));
+    return e;
+fail:
+    op_free(&e->ops[e->n_ops]);   /* the op being built when it failed (zeroed if none) */
+    bte_free(e);
+    return NULL;
+}
+
+bte_engine *bte_load(const char *path)
+{
+    tr_model m;
+    if (tr_model_load(path, &m, 1) < 0) {
+        be_fail("%s", tr_error());
+        return NULL;
+    }
+    bte_engine *e = bte_compile(&m);
+    tr_model_free(&m);
+    return e;
+}
+
+int bte_set_threads(bte_engine *e, int threads)
+{
+    if (threads < 1 || threads > 1024)
+        return be_fail("thread count %d out of range [1, 1024]", threads);
+    e->threads = threads;
+    return 0;
+}
+
+int bte_set_step(bte_engine *e, int step)
+{
+    if (step < 1 || step > 4096)
+        return be_fail("step %d out of range [1, 4096]", step);
+    if (step != e->step)
+        be_ws_free(e);
+    e->step = step;
+    return 0;
+}
+
+void bte_shape(const bte_engine *e, int *in_c, int *in_h, int *in_w, int *n_classes)
+{
+    *in_c = e->in_c;
+    *in_h = e->in_h;
+    *in_w = e->in_w;
+    *n_classes = e->n_classes;
+}
+
+int bte_n_ops(const bte_engine *e) { return e->n_ops; }
+
+void bte_op_get(const bte_engine *e, int i, bte_op_info *out)
+{
+    const be_op *o = &e->ops[i];
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", o->name);
+    out->first_layer = o->first_layer;
+    out->depth = o->depth;
+    out->kernel = o->kernel;
+    out->weights = o->weights;
+    out->packed_bytes = o->packed_bytes;
+    out->scale_bytes = o->scale_bytes;
+    out->float_bytes = o->float_bytes;
+    out->bytes = o->packed_bytes + o->scale_bytes + o->float_bytes;
+    out->seconds = e->sec[i];
+}
+
+void bte_profile_reset(bte_engine *e)
+{
+    for (int i = 0; i < e->n_ops; i++)
+        e->sec[i] = 0.0;
+}
+
+void bte_model_size(const bte_engine *e, bte_size *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < e->n_ops; i++) {
+        const be_op *o = &e->ops[i];
+        out->weights += o->weights;
+        if (o->kind == OP_GEMM && o->depth != TR_DEPTH_FLOAT)
+            out->quant_weights += o->weights;
+        out->packed_bytes += o->packed_bytes;
+        out->scale_bytes += o->scale_bytes;
+        out->float_bytes += o->float_bytes;
+    }
+    out->bytes = out->packed_bytes + out->scale_bytes + out->float_bytes;
+}
+
+void bte_dataset_floats(const tr_dataset *d, size_t first, size_t n, float *out)
+{
+    size_t hw = (size_t)d->h * d->w, ex = (size_t)d->c * hw;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *src = d->x + (first + i) * ex;
+        float *dst = out + i * ex;
+        for (int c = 0; c < d->c; c++) {
+            /* the same float expression as the trainer's build_batch, so the inputs are bit-identical */
+            float inv = 1.0f / (255.0f * d->std[c]), off = d->mean[c] / d->std[c];
+            for (size_t j = 0; j < hw; j++)
+                dst[c * hw + j] = (float)src[c * hw + j] * inv - off;
+        }
+    }
+}
+
+int bte_argmax(const float *logits, int k)
+{
+    int arg = 0;
+    for (int j = 1; j < k; j++)
+        if (logits[j] > logits[arg])
+            arg = j;
+    return arg;
+}

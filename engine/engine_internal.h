@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine's compiled form, shared by the compiler (engine.c) and the runner (engine_run.c). */
+#ifndef BITERN_ENGINE_INTERNAL_H
+#define BITERN_ENGINE_INTERNAL_H
+
+#include <bitern.h>
+
+#include "engine.h"
+
+typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL } be_kind;
+
+/* How a GEMM op feeds its kernel: float (sgemm), int8 or packed activations. */
+typedef enum { XK_F32, XK_I8, XK_B1, XK_T2 } be_xkind;
+typedef enum { WK_F32, WK_B1, WK_T2 } be_wkind;
+
+typedef struct be_op {
+    be_kind kind;
+    tr_ltype act;              /* OP_ACT: the activation; OP_GEMM: the fused one (relu, htanh, sign, tern) or 0 */
+    char name[64];
+    const char *kernel;
+    int first_layer, depth;
+    int conv;
+    int in_c, in_h, in_w, out_c, out_h, out_w, k, stride, pad;
+    size_t in_size, out_size;  /* per example */
+    size_t fan_in, P;          /* GEMM: K, and output pixels per example (1 for dense) */
+    be_wkind wk;
+    be_xkind xk;
+    float *wf;                 /* WK_F32: out_c x fan_in */
+    uint64_t *wp;              /* WK_B1 / WK_T2: out_c rows of rw words */
+    size_t rw, xrw;            /* words per packed weight row / packed activation row */
+    float *mul, *add;          /* per output channel (GEMM: weight scale x folded bn; AFFINE: bn) */
+    size_t weights, packed_bytes, scale_bytes, float_bytes;   /* parameters as the .btn file stores them */
+} be_op;
+
+/* One thread's scratch; sized for e->step examples. */
+typedef struct be_ws {
+    float *a, *b;              /* ping-pong activations */
+    int8_t *q;                 /* quantized input (dense: step rows; conv: one map) */
+    int8_t *patch;             /* conv: P x K int8 patches */
+    uint64_t *packed;          /* packed activation rows */
+    int32_t *acc;
+    float *col;                /* float conv: K x P columns */
+    float *xs;                 /* per-example input scales */
+    double *sec;               /* per-op seconds */
+} be_ws;
+
+struct bte_engine {
+    int n_ops;
+    be_op *ops;
+    int in_c, in_h, in_w, n_classes;
+    size_t in_size, out_size;   /* per example: the input image and the last op's output */
+    int threads, step;
+    be_ws *ws;
+    int n_ws, ws_step;
+    double *sec;
+};
+
+/* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 8-byte words. */
+#define COPY_SLACK 8
+
+/* engine_patch.c */
+void be_im2row_i8(const be_op *o, const int8_t *x, int8_t *patch);   /* P rows of K int8, [c][ky][kx] */
+void be_im2col_f32(const be_op *o, const float *x, float *col);      /* K rows of P floats */
+void be_pack_row_i8(const int8_t *x, size_t n, uint64_t *out, int t2);   /* {-1,0,1} -> B1 or T2 */
+
+int be_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void be_ws_free(bte_engine *e);
+
+#endif

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/* Running compiled ops: the GEMM ops on the dispatched bitern kernels (or OpenBLAS for float layers), the
+ * float glue ops, and the threads that split a batch. */
+#include <cblas.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_internal.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
+/* ---- scratch ---- */
+
+static void ws_release(be_ws *w)
+{
+    free(w->a);
+    free(w->b);
+    free(w->q);
+    free(w->patch);
+    free(w->packed);
+    free(w->acc);
+    free(w->col);
+    free(w->xs);
+    free(w->sec);
+    memset(w, 0, sizeof *w);
+}
+
+void be_ws_free(bte_engine *e)
+{
+    for (int t = 0; t < e->n_ws; t++)
+        ws_release(&e->ws[t]);
+    free(e->ws);
+    e->ws = NULL;
+    e->n_ws = 0;
+}
+
+static int ws_alloc(const bte_engine *e, be_ws *w)
+{
+    size_t S = (size_t)e->step, act = e->in_size, q = 0, patch = 0, packed = 0, acc = 0, col = 0;
+    for (int i = 0; i < e->n_ops; i++) {
+        const be_op *o = &e->ops[i];
+        act = max_sz(act, max_sz(o->in_size, o->out_size));
+        if (o->kind != OP_GEMM)
+            continue;
+        size_t M = (size_t)o->out_c, K = o->fan_in;
+        if (o->xk == XK_F32) {
+            if (o->conv)
+                col = max_sz(col, K * o->P);
+            continue;
+        }
+        if (o->conv) {
+            q = max_sz(q, o->in_size);
+            patch = max_sz(patch, o->P * K);
+            if (o->xk != XK_I8)
+                packed = max_sz(packed, o->P * o->xrw);
+            acc = max_sz(acc, M * o->P);
+        } else {
+            q = max_sz(q, S * K);
+            if (o->xk != XK_I8)
+                packed = max_sz(packed, S * o->xrw);
+            acc = max_sz(acc, M * S);
+        }
+    }
+    w->a = calloc(act * S, sizeof(float));
+    w->b = calloc(act * S, sizeof(float));
+    w->q = calloc(q + COPY_SLACK, 1);
+    w->patch = calloc(patch + COPY_SLACK, 1);
+    w->packed = calloc(packed + 1, sizeof(uint64_t));
+    w->acc = calloc(acc + 1, sizeof(int32_t));
+    w->col = calloc(col + 1, sizeof(float));
+    w->xs = calloc(S, sizeof(float));
+    w->sec = calloc((size_t)e->n_ops, sizeof(double));
+    if (!w->a || !w->b || !w->q || !w->patch || !w->packed || !w->acc || !w->col || !w->xs || !w->sec) {
+        ws_release(w);
+        return be_fail("out of memory for the engine's scratch");
+    }
+    return 0;
+}
+
+static int ws_ensure(bte_engine *e, int threads)
+{
+    if (e->ws && e->ws_step == e->step && e->n_ws >= threads)
+        return 0;
+    be_ws_free(e);
+    e->ws = calloc((size_t)threads, sizeof(be_ws));
+    if (!e->ws)
+        return be_fail("out of memory");
+    e->n_ws = threads;
+    e->ws_step = e->step;
+    for (int t = 0; t < threads; t++)
+        if (ws_alloc(e, &e->ws[t]) < 0) {
+            be_ws_free(e);
+            return -1;
+        }
+    return 0;
+}
+
+/* ---- GEMM ops ---- */
+
+/* acc[r * n + j] = dot(weight row r, activation row j). */
+static void kernel_call(const be_op *o, const bitern_kernels *kt, const void *x, int32_t *acc, size_t n)
+{
+    size_t M = (size_t)o->out_c, K = o->fan_in;
+    const int8_t *xi = x;
+    const uint64_t *xb = x;
+    switch (o->xk) {
+    case XK_I8:
+        if (o->wk == WK_B1)
+            n == 1 ? kt->gemv_b1i8(o->wp, xi, acc, M, K) : kt->gemm_b1i8(o->wp, xi, acc, M, n, K);
+        else
+            n == 1 ? kt->gemv_t2i8(o->wp, xi, acc, M, K) : kt->gemm_t2i8(o->wp, xi, acc, M, n, K);
+        break;
+    case XK_B1:
+        if (o->wk == WK_B1)
+            n == 1 ? kt->gemv_b1b1(o->wp, xb, acc, M, K) : kt->gemm_b1b1(o->wp, xb, acc, M, n, K);
+        else
+            n == 1 ? kt->gemv_t2b1(o->wp, xb, acc, M, K) : kt->gemm_t2b1(o->wp, xb, acc, M, n, K);
+        break;
+    case XK_T2:
+        n == 1 ? kt->gemv_t2t2(o->wp, xb, acc, M, K) : kt->gemm_t2t2(o->wp, xb, acc, M, n, K);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The trainer's activations, same predicates; in place is fine. */
+static void apply_act(tr_ltype act, const float *x, float *y, size_t total)
+{
+    switch (act) {
+    case TR_RELU:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case TR_HTANH:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 1.0f ? 1.0f : (x[i] < -1.0f ? -1.0f : x[i]);
+        break;
+    case TR_SIGN:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] < 0.0f ? -1.0f : 1.0f;
+        break;
+    case TR_TERN:
+        for (size_t i = 0; i < total; i++)
+            y[i] = x[i] > 0.5f ? 1.0f : (x[i] < -0.5f ? -1.0f : 0.0f);
+        break;
+    default:
+        if (y != x)
+            memcpy(y, x, total * sizeof(float));
+        break;
+    }
+}
+
+/* relu is applied inside the epilogue loops; the other fused activations in a pass over the op's output. */
+static inline float act_relu(float v, int relu) { return relu && !(v > 0.0f) ? 0.0f : v; }
+
+static int post_act(const be_op *o) { return o->act && o->act != TR_RELU; }
+
+static int dense_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const float *in, float *out, int nb)
+{
+    size_t M = (size_t)o->out_c, K = o->fan_in;
+    int relu = o->act == TR_RELU;
+    if (o->xk == XK_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)M, (int)K, 1.0f, in, (int)K, o->wf, (int)K,
+                    0.0f, out, (int)M);
+        for (int j = 0; j < nb; j++)
+            for (size_t r = 0; r < M; r++) {
+                float *y = out + (size_t)j * M + r;
+                *y = act_relu(*y * o->mul[r] + o->add[r], relu);
+            }
+        if (post_act(o))
+            apply_act(o->act, out, out, (size_t)nb * M);
+        return 0;
+    }
+    const void *x;
+    for (int j = 0; j < nb; j++) {
+        const float *xj = in + (size_t)j * K;
+        if (o->xk == XK_I8) {
+            if (bitern_quantize_i8(xj, K, w->q + (size_t)j * K, &w->xs[j]) != BITERN_OK)
+                return be_fail("%s: input activations are not finite", o->name);
+        } else {
+            /* the inputs are outputs of sign/tern ops: exactly -1, 0 or +1 */
+            if (o->xk == XK_B1)
+                kt->pack_b1_f32(xj, K, w->packed + (size_t)j * o->xrw);
+            else
+                kt->pack_t2_f32(xj, K, 0.5f, w->packed + (size_t)j * o->xrw);
+            w->xs[j] = 1.0f;
+        }
+    }
+    x = o->xk == XK_I8 ? (const void *)w->q : (const void *)w->packed;
+    kernel_call(o, kt, x, w->acc, (size_t)nb);
+    for (int j = 0; j < nb; j++) {
+        float xs = w->xs[j];
+        for (size_t r = 0; r < M; r++)
+            out[(size_t)j * M + r] = act_relu((float)w->acc[r * nb + j] * (xs * o->mul[r]) + o->add[r], relu);
+    }
+    if (post_act(o))
+        apply_act(o->act, out, out, (size_t)nb * M);
+    return 0;
+}
+
+static int conv_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const float *in, float *out, int nb)
+{
+    size_t M = (size_t)o->out_c, K = o->fan_in, P = o->P;
+    int relu = o->act == TR_RELU;
+    for (int j = 0; j < nb; j++) {
+        const float *x = in + (size_t)j * o->in_size;
+        float *y = out + (size_t)j * o->out_size;
+        if (o->xk == XK_F32) {
+            be_im2col_f32(o, x, w->col);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)P, (int)K, 1.0f, o->wf, (int)K,
+                        w->col, (int)P, 0.0f, y, (int)P);
+            for (size_t r = 0; r < M; r++)
+                for (size_t p = 0; p < P; p++)
+                    y[r * P + p] = act_relu(y[r * P + p] * o->mul[r] + o->add[r], relu);
+            if (post_act(o))
+                apply_act(o->act, y, y, o->out_size);
+            continue;
+        }
+        float xs = 1.0f;
+        if (o->xk == XK_I8) {
+            if (bitern_quantize_i8(x, o->in_size, w->q, &xs) != BITERN_OK)
+                return be_fail("%s: input activations are not finite", o->name);
+        } else {
+            for (size_t i = 0; i < o->in_size; i++)   /* exact: the values are -1, 0 or +1 */
+                w->q[i] = (int8_t)x[i];
+        }
+        be_im2row_i8(o, w->q, w->patch);
+        const void *xk = w->patch;
+        if (o->xk != XK_I8) {
+            for (size_t p = 0; p < P; p++) {
+                const int8_t *row = w->patch + p * K;
+                uint64_t *dst = w->packed + p * o->xrw;
+                be_pack_row_i8(row, K, dst, o->xk == XK_T2);
+            }
+            xk = w->packed;
+        }
+        kernel_call(o, kt, xk, w->acc, P);
+        for (size_t r = 0; r < M; r++) {
+            float f = xs * o->mul[r], a = o->add[r];
+            const int32_t *acc = w->acc + r * P;
+            float *yr = y + r * P;
+            for (size_t p = 0; p < P; p++)
+                yr[p] = act_relu((float)acc[p] * f + a, relu);
+        }
+        if (post_act(o))
+            apply_act(o->act, y, y, o->out_size);
+    }
+    return 0;
+}
+
+/* ---- float glue ---- */
+
+static void affine_op(const be_op *o, const float *in, float *out, int nb)
+{
+    size_t hw = (size_t)o->in_h * o->in_w;
+    for (int j = 0; j < nb; j++)
+        for (int c = 0; c < o->in_c; c++) {
+            size_t base = (size_t)j * o->in_size + (size_t)c * hw;
+            for (size_t i = 0; i < hw; i++)
+                out[base + i] = in[base + i] * o->mul[c] + o->add[c];
+        }
+}
+
+static inline float max2(float a, float b) { return b > a ? b : a; }   /* the first on ties, like the trainer */
+
+static void pool_op(const be_op *o, const float *x, float *y, int nb)
+{
+    int k = o->k, W = o->in_w, OH = o->out_h, OW = o->out_w;
+    size_t planes = (size_t)nb * o->in_c, in_pl = (size_t)o->in_h * W, out_pl = (size_t)OH * OW;
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * in_pl;
+        float *yp = y + pl * out_pl;
+        for (int oh = 0; oh < OH; oh++) {
+            const float *r0 = xp + (size_t)(oh * k) * W;
+            if (k == 2) {   /* the common case, without the generic loops */
+                const float *r1 = r0 + W;
+                for (int ow = 0; ow < OW; ow++)
+                    yp[oh * OW + ow] = max2(max2(max2(r0[2 * ow], r0[2 * ow + 1]), r1[2 * ow]), r1[2 * ow + 1]);
+                continue;
+            }
+            for (int ow = 0; ow < OW; ow++) {
+                float best = r0[ow * k];
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++)
+                        best = max2(best, r0[(size_t)i * W + ow * k + j]);
+                yp[oh * OW + ow] = best;
+            }
+        }
+    }
+}
+
+/* ---- driving ---- */
+
+static int run_chunk(const bte_engine *e, be_ws *w, const float *x, int n, float *logits)
+{
+    const bitern_kernels *kt = bitern_get_kernels();
+    if (!kt)
+        return be_fail("bitern: %s", bitern_last_error());
+    size_t nc = e->out_size;
+    for (int s = 0; s < n; s += e->step) {
+        int nb = n - s < e->step ? n - s : e->step;
+        const float *cur = x + (size_t)s * e->in_size;
+        float *bufs[2] = {w->a, w->b};
+        int which = 0;
+        for (int i = 0; i < e->n_ops; i++) {
+            const be_op *o = &e->ops[i];
+            float *dst = bufs[which];
+            double t0 = now();
+            int rc = 0;
+            switch (o->kind) {
+            case OP_GEMM:
+                rc = o->conv ? conv_op(o, kt, w, cur, dst, nb) : dense_op(o, kt, w, cur, dst, nb);
+                break;
+            case OP_AFFINE: affine_op(o, cur, dst, nb); break;
+            case OP_ACT: apply_act(o->act, cur, dst, (size_t)nb * o->in_size); break;
+            case OP_POOL: pool_op(o, cur, dst, nb); break;
+            }
+            w->sec[i] += now() - t0;
+            if (rc < 0)
+                return -1;
+            cur = dst;
+            which ^= 1;
+        }
+        memcpy(logits + (size_t)s * nc, cur, (size_t)nb * nc * sizeof(float));
+    }
+    return 0;
+}
+
+typedef struct job {
+    const bte_engine *e;
+    be_ws *w;
+    const float *x;
+    float *logits;
+    int n, rc;
+    char err[512];
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    j->rc = run_chunk(j->e, j->w, j->x, j->n, j->logits);
+    if (j->rc < 0)
+        snprintf(j->err, sizeof j->err, "%s", bte_error());
+    return NULL;
+}
+
+int bte_forward(bte_engine *e, const float *x, int n, float *logits)
+{
+    if (n <= 0)
+        return n == 0 ? 0 : be_fail("negative batch size");
+    if (!x || !logits)
+        return be_fail("NULL input or output");
+    int T = e->threads < n ? e->threads : n;
+    if (ws_ensure(e, T) < 0)
+        return -1;
+    job jobs[T];
+    pthread_t tid[T];
+    int started[T];
+    int per = n / T, extra = n % T, off = 0;
+    for (int t = 0; t < T; t++) {
+        int cnt = per + (t < extra);
+        jobs[t] = (job){.e = e, .w = &e->ws[t], .x = x + (size_t)off * e->in_size,
+                        .logits = logits + (size_t)off * e->out_size, .n = cnt};
+        off += cnt;
+        started[t] = 0;
+    }
+    /* thread 0's share runs here; a thread that cannot be created runs here too, after it */
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&tid[t], NULL, worker, &jobs[t]) == 0;
+    worker(&jobs[0]);
+    int rc = 0;
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            worker(&jobs[t]);
+    }
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < e->n_ops; i++) {
+            e->sec[i] += e->ws[t].sec[i];
+            e->ws[t].sec[i] = 0.0;
+        }
+        if (jobs[t].rc < 0 && rc == 0) {
+            rc = be_fail("%s", jobs[t].err);
+        }
+    }
+    return rc;
+}
