@@ -53,12 +53,14 @@ static double t2b1(uint64_t iters)
 
 static double i8(uint64_t iters)
 {
-    int32_t a0 = 3, a1 = 5, a2 = 7, a3 = 9, b = -117, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    /* Unsigned, so that the sums may wrap (signed overflow is undefined, and UBSan says so): the same imul + add
+     * instructions either way. */
+    uint32_t a0 = 3, a1 = 5, a2 = 7, a3 = 9, b = (uint32_t)-117, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (uint64_t i = 0; i < iters; i++) {
         OPAQUE(a0); OPAQUE(a1); OPAQUE(a2); OPAQUE(a3);
         s0 += a0 * b, s1 += a1 * b, s2 += a2 * b, s3 += a3 * b;
     }
-    bb_sink += (uint64_t)(uint32_t)(s0 + s1 + s2 + s3);
+    bb_sink += (uint64_t)(s0 + s1 + s2 + s3);
     return (double)iters * 4;
 }
 

@@ -174,7 +174,13 @@ ICL_TARGET static double icl_i8(uint64_t iters)
     __m512i t = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3)),
                                  _mm512_add_epi32(_mm512_add_epi32(s4, s5), _mm512_add_epi32(s6, s7)));
     t = _mm512_add_epi32(t, _mm512_add_epi32(s8, s9));
-    bb_sink += (uint64_t)(uint32_t)_mm512_reduce_add_epi32(t);
+    /* Summed as unsigned: the ceiling loop's lanes wrap, and GCC's _mm512_reduce_add_epi32 adds them as signed
+     * int in C, which UBSan rightly flags. */
+    uint32_t lanes[16], sum = 0;
+    _mm512_storeu_si512(lanes, t);
+    for (int j = 0; j < 16; j++)
+        sum += lanes[j];
+    bb_sink += sum;
     return (double)iters * 10 * 64;
 }
 

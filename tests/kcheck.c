@@ -377,12 +377,52 @@ static void check_variant(const bitern_variant *v, bufs *b, int quick)
     }
 }
 
+/* GEMM at k = 2^24 over a 4 x 12 block (register tiles and their edges): every row of W is the same and so is
+ * every row of X, so one scalar dot is the reference for all 48 entries, which keeps this affordable. */
+static void check_gemm_extremes(const bitern_variant *v, bufs *b)
+{
+    enum { M = 4, N = 12 };
+    const size_t k = BITERN_MAX_K;
+    fmt fw = w_fmt(v->op), fx = x_fmt(v->op);
+    size_t wrow = fmt_bytes(fw, k), xrow = fmt_bytes(fx, k), off;
+    uint8_t *w = place(&b->w, M * wrow, 8, AT_GUARD, &off);
+    uint8_t *x = place(&b->x, N * xrow, fx == FMT_I8 ? 1 : 8, AT_GUARD, &off);
+    int32_t *c = place(&b->out, M * N * 4, 4, AT_GUARD, &off);
+    const bitern_variant *dot = bitern_pick_variant((bitern_op)(v->op - BITERN_OP_gemm_b1b1 + BITERN_OP_dot_b1b1), 0);
+    static const pattern wpats[] = { PAT_ONES, PAT_ZERO };
+    for (int pw = 0; pw < 2; pw++)
+        for (int sx = 0; sx < 2; sx++) {
+            fill(w, fw, k, wpats[pw]);
+            for (size_t r = 1; r < M; r++)
+                memcpy(w + r * wrow, w, wrow);
+            if (fx == FMT_I8)
+                memset(x, sx ? -127 : 127, xrow);
+            else
+                fill(x, fx, k, sx ? PAT_ONES : PAT_ZERO);
+            for (size_t j = 1; j < N; j++)
+                memcpy(x + j * xrow, x, xrow);
+            int32_t want;
+            call_mat(dot, w, x, &want, 1, 1, k);
+            call_mat(v, w, x, c, M, N, k);
+            n_checked++;
+            for (size_t i = 0; i < M * N; i++)
+                if (c[i] != want)
+                    fail(v, "k=2^24, %d x %d, W %s, X %s: element [%zu][%zu] is %" PRId32 ", reference %" PRId32,
+                         M, N, pattern_names[wpats[pw]], sx ? "all-one/-127" : "all-zero/+127", i / N, i % N, c[i],
+                         want);
+        }
+}
+
 /* k = 2^24 with every accumulator pushed to its bound: the all-one and extreme int8 patterns give
  * |result| = 127 * 2^24 for the int8 ops and 2^24 for the packed ones. */
 static void check_extremes(const bitern_variant *v, bufs *b)
 {
     const bitern_variant *ref = bitern_pick_variant(v->op, 0);
     kind kd = op_kind(v->op);
+    if (kd == KIND_GEMM) {
+        check_gemm_extremes(v, b);
+        return;
+    }
     if (kd != KIND_DOT && kd != KIND_GEMV)
         return;
     static const pattern pats[][2] = { { PAT_ONES, PAT_ONES }, { PAT_ZERO, PAT_ONES }, { PAT_ONES, PAT_ZERO } };
@@ -580,8 +620,9 @@ int main(int argc, char **argv)
     }
     printf("kcheck: seed %" PRIu64 ", CPU %s, level %s\n", seed, bitern_cpu_name(), bitern_isa_name());
 
-    /* Pools large enough for k = 2^24 int8 and the largest random gemm/gemv/bench cases. */
-    bufs b = { pool_new(70u << 20), pool_new(20u << 20), pool_new(4u << 20), NULL, 0 };
+    /* Pools large enough for 12 rows of k = 2^24 int8 (the GEMM extremes) and the largest random cases; only the
+     * pages a case touches are ever backed by memory. */
+    bufs b = { pool_new(70u << 20), pool_new(210u << 20), pool_new(4u << 20), NULL, 0 };
 
     if (do_bench) {
         bench(only_op, &b);

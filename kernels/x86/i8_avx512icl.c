@@ -6,7 +6,8 @@
  * without saturation, at 2 per cycle. X (int8, signed, in [-127, 127]) is always its signed operand. Exactness:
  * every 32-bit lane sums at most k / 16 products of at most 127 (or 128 * 127 for the scaled form below, and then
  * only over blocks of KBLOCK elements), so no lane ever comes near 2^31; and no variant forms sum(x) - 2 * s over
- * a whole row, where the doubling could overflow: the doubling is done lane by lane, on lane sums <= 127 * k / 16.
+ * a whole row, where the doubling could overflow: the doubling is done lane by lane, on lane sums <= 127 * k / 16,
+ * or (gemv) on sums over one block of KBLOCK elements, <= 127 * KBLOCK.
  *
  * Three ways to bring the packed W to vpdpbusd, each used where it is cheapest:
  *
@@ -181,7 +182,7 @@ INLINE __m512i scaled_bits(const uint64_t *p, __m512i bit_of_lane)
     return _mm512_and_epi64(_mm512_set1_epi64((long long)*p), bit_of_lane);
 }
 
-#define ROW_PTR(j) const uint64_t *w##j = wr[j];
+#define ROW_PTR(j) const uint64_t *w##j = base + ((j) < rows ? (j) : rows - 1) * stride;
 
 /* Prefetching for gemv. A group of rows that covers whole rows (k <= KBLOCK) is one contiguous region of W, and
  * the next group is the next region, of the same size: in each step (64 elements of each row of the group: 64 bytes
@@ -191,9 +192,12 @@ INLINE __m512i scaled_bits(const uint64_t *p, __m512i bit_of_lane)
  * for a line of each row every few steps. With several blocks (next = NULL), the groups are not contiguous, and each
  * row gets its own line PREFETCH_BYTES ahead, once per 64 bytes. */
 
-/* 8 B1 rows against chunks of transposed x: the scaled sums over the set bits, by lane, into out[8]. */
-NOINLINE void gemv_rows_b1(const uint64_t *const wr[8], const char *next, const __m512i *xt, size_t chunks,
-                           __m512i out[8])
+/* 8 B1 rows from base, `stride` words apart (`rows` real ones, the others repeat the last), against chunks of
+ * transposed x: the scaled sums over the set bits, by lane, into out[8]. The row pointers are computed here, in
+ * scalar registers (an array of them built by the caller became a vpmullq and a trip through memory), and the two
+ * prefetch schemes get a loop each, without a test per step. */
+NOINLINE void gemv_rows_b1(const uint64_t *base, size_t stride, size_t rows, const char *next, const __m512i *xt,
+                           size_t chunks, __m512i out[8])
 {
     const __m512i bit_of_lane = BIT_OF_LANE;
     FOR8(ROW_PTR)
@@ -201,14 +205,20 @@ NOINLINE void gemv_rows_b1(const uint64_t *const wr[8], const char *next, const 
 #define PREFETCH(j) _mm_prefetch((const char *)(w##j + c) + PREFETCH_BYTES, _MM_HINT_T0);
 #define ROW(j)      a##j = dpbusd(a##j, scaled_bits(w##j + c, bit_of_lane), xv);
 #define OUT(j)      out[j] = a##j;
-    for (size_t c = 0; c < chunks; c++) {
-        if (next) {
+    if (next) {
+        for (size_t c = 0; c < chunks; c++) {
             _mm_prefetch(next + 64 * c, _MM_HINT_T0);
-        } else if ((c & 7) == 0) {
-            FOR8(PREFETCH)
+            __m512i xv = xt[c];
+            FOR8(ROW)
         }
-        __m512i xv = xt[c];
-        FOR8(ROW)
+    } else {
+        for (size_t c = 0; c < chunks; c++) {
+            if ((c & 7) == 0) {
+                FOR8(PREFETCH)
+            }
+            __m512i xv = xt[c];
+            FOR8(ROW)
+        }
     }
     FOR8(OUT)
 #undef PREFETCH
@@ -216,9 +226,9 @@ NOINLINE void gemv_rows_b1(const uint64_t *const wr[8], const char *next, const 
 #undef OUT
 }
 
-/* 4 T2 rows: scaled sums under the masks into nz[4], under the signs into neg[4]. */
-NOINLINE void gemv_rows_t2(const uint64_t *const wr[4], const char *next, const __m512i *xt, size_t chunks,
-                           __m512i nz[4], __m512i neg[4])
+/* 4 T2 rows, as above: scaled sums under the masks into nz[4], under the signs into neg[4]. */
+NOINLINE void gemv_rows_t2(const uint64_t *base, size_t stride, size_t rows, const char *next, const __m512i *xt,
+                           size_t chunks, __m512i nz[4], __m512i neg[4])
 {
     const __m512i bit_of_lane = BIT_OF_LANE;
     FOR4(ROW_PTR)
@@ -228,28 +238,25 @@ NOINLINE void gemv_rows_t2(const uint64_t *const wr[4], const char *next, const 
     m##j = dpbusd(m##j, scaled_bits(w##j + 2 * c, bit_of_lane), xv);                                                   \
     s##j = dpbusd(s##j, scaled_bits(w##j + 2 * c + 1, bit_of_lane), xv);
 #define OUT(j) nz[j] = m##j, neg[j] = s##j;
-    for (size_t c = 0; c < chunks; c++) {
-        if (next) {
+    if (next) {
+        for (size_t c = 0; c < chunks; c++) {
             _mm_prefetch(next + 64 * c, _MM_HINT_T0);
-        } else if ((c & 3) == 0) {
-            FOR4(PREFETCH)
+            __m512i xv = xt[c];
+            FOR4(ROW)
         }
-        __m512i xv = xt[c];
-        FOR4(ROW)
+    } else {
+        for (size_t c = 0; c < chunks; c++) {
+            if ((c & 3) == 0) {
+                FOR4(PREFETCH)
+            }
+            __m512i xv = xt[c];
+            FOR4(ROW)
+        }
     }
     FOR4(OUT)
 #undef PREFETCH
 #undef ROW
 #undef OUT
-}
-
-/* Pointers to the rows of a group of `rows` (<= n) from row r, at the block starting at element kb; the missing
- * rows repeat the last one. */
-INLINE void group_rows(const uint64_t **wr, size_t n, const uint64_t *w, size_t stride, size_t wpb, size_t r,
-                       size_t rows, size_t kb)
-{
-    for (size_t i = 0; i < n; i++)
-        wr[i] = w + (r + (i < rows ? i : rows - 1)) * stride + kb / 64 * wpb;
 }
 
 /* Where the prefetch stream of a group starts (see above), or NULL if the rows are split in blocks. */
@@ -272,19 +279,18 @@ void bitern_gemv_b1i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *y
     const __m512i scale = SCALE_OF_LANE;
     for (size_t kb = 0; kb == 0 || kb < k; kb += KBLOCK) {
         size_t len = k - kb < KBLOCK ? k - kb : KBLOCK;
-        __m512i xsum = transpose_block(x + kb, len, xt);
+        const __m256i xtotal = _mm256_set1_epi32(_mm512_reduce_add_epi32(transpose_block(x + kb, len, xt)));
         /* 8 rows at a time: 8 independent vpdpbusd chains cover its latency. */
         for (size_t r = 0; r < m; r += 8) {
             size_t rows = m - r < 8 ? m - r : 8;
-            const uint64_t *wr[8];
             __m512i acc[8], dots[8];
-            group_rows(wr, 8, w, stride, 1, r, rows, kb);
-            gemv_rows_b1(wr, next_group(w, stride, r + 8, len == k), xt, (len + 63) / 64, acc);
-            /* sum(x) - 2 sum_{w = -1} x lane by lane: each lane is at most 127 * KBLOCK / 16 in magnitude. */
+            gemv_rows_b1(w + r * stride + kb / 64, stride, rows, next_group(w, stride, r + 8, len == k), xt,
+                         (len + 63) / 64, acc);
+            /* sum(x) - 2 sum_{w = -1} x, after the lane sums: |sum(x)| <= 127 * KBLOCK, no overflow. */
             for (int j = 0; j < 8; j++)
-                dots[j] = _mm512_sub_epi32(xsum, _mm512_slli_epi32(_mm512_srav_epi32(acc[j], scale), 1));
+                dots[j] = _mm512_srav_epi32(acc[j], scale);
             int32_t sums[8];
-            _mm256_storeu_si256((__m256i *)sums, sum8_32(dots));
+            _mm256_storeu_si256((__m256i *)sums, _mm256_sub_epi32(xtotal, _mm256_slli_epi32(sum8_32(dots), 1)));
             store_rows(y + r, sums, rows, kb > 0);
         }
     }
@@ -301,13 +307,12 @@ void bitern_gemv_t2i8_avx512_vnni(const uint64_t *w, const int8_t *x, int32_t *y
         /* 4 rows at a time, two accumulators each (mask and sign): 8 independent vpdpbusd chains. */
         for (size_t r = 0; r < m; r += 4) {
             size_t rows = m - r < 4 ? m - r : 4;
-            const uint64_t *wr[4];
             __m512i nz[4], neg[4], dots[4];
-            group_rows(wr, 4, w, stride, 2, r, rows, kb);
-            gemv_rows_t2(wr, next_group(w, stride, r + 4, len == k), xt, (len + 63) / 64, nz, neg);
+            gemv_rows_t2(w + r * stride + kb / 64 * 2, stride, rows, next_group(w, stride, r + 4, len == k), xt,
+                         (len + 63) / 64, nz, neg);
+            /* Both are multiples of 2^q in lane q, so the shift of nz - 2 neg is exact. */
             for (int j = 0; j < 4; j++)
-                dots[j] = _mm512_sub_epi32(_mm512_srav_epi32(nz[j], scale),
-                                           _mm512_slli_epi32(_mm512_srav_epi32(neg[j], scale), 1));
+                dots[j] = _mm512_srav_epi32(_mm512_sub_epi32(nz[j], _mm512_slli_epi32(neg[j], 1)), scale);
             int32_t sums[4];
             _mm_storeu_si128((__m128i *)sums, sum4_32(dots[0], dots[1], dots[2], dots[3]));
             store_rows(y + r, sums, rows, kb > 0);
