@@ -16,7 +16,8 @@
  * The second clause is needed because the zero well attracts what it holds toward 0, where those weights stop
  * pulling beta down (their |u|^p is 0): when gamma * cot(beta) wins, beta runs to its upper clamp with the
  * collapsed weights still inside, and the regularizer has chosen binary even though the well is not empty.
- * Otherwise the layer is ternary.
+ * Otherwise the layer is ternary. beta's Adam step is scaled by lambda(t) / lambda (see run_epoch), and --gamma
+ * defaults to 0.02: see train/README.md for why beta never rose before and the runs behind these choices.
  *
  * Reproducibility: each epoch reseeds its shuffling/augmentation and dropout streams from (seed, epoch), so a
  * resumed run replays exactly what an uninterrupted run would have done; OpenBLAS is given a fixed thread count.
@@ -63,7 +64,7 @@ void tr_config_defaults(tr_config *c)
     c->wd = 0.0f;
     c->momentum = 0.9f;
     c->lambda = 5.0f;
-    c->gamma = 0.005f;
+    c->gamma = 0.02f;     /* see train/README.md: mixes depths on lenet (conv2 binary, fc1 ternary) and mlp --quant-all */
     c->beta0 = 1.1780972f; /* 3 pi / 8: halfway between ternary and binary */
     c->beta_lr = 2e-3f;
     c->depth_thr = 0.02f;
@@ -266,8 +267,13 @@ static int run_epoch(run *r, int epoch, int quantized)
             }
         }
         tr_optim_step(&r->opt, lr);
+        /* beta's Adam normalizes its gradient lambda(t) * dR/dbeta, so lambda's ramp would not slow it down: without
+         * the factor lambda(t) / lambda, beta ran at full speed while lambda was still ~0, driven by the unregularized
+         * weight distribution (a Gaussian heap at 0 in every layer: beta -> pi/4 within ~200 steps), and the widest
+         * zero well then collapsed ~40% of every layer's weights to 0 for good (weights at 0 never leave the well).
+         * Scaling the step by the ramp makes beta follow the regularized weights instead. */
         if (regularize && c->quant == TR_Q_SQ)
-            tr_beta_optim_step(&r->bopt, c->beta_lr);
+            tr_beta_optim_step(&r->bopt, c->beta_lr * (float)((double)(gstep + 1) / (double)(reg_steps ? reg_steps : 1)));
         double now = tr_now();
         if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
             last_print = now;

@@ -126,6 +126,8 @@ int main(int argc, char **argv)
     char *log = (char *)slurp(c.log, &ln);
     CHECK(log && strstr(log, "\"final\":true") && strstr(log, "\"beta\":") && strstr(log, "\"epoch\":2"),
           "log lacks epochs, beta or the final line");
+    CHECK(log && strstr(log, "\"well_energy\":") && strstr(log, "\"collapsed\":"),
+          "log lacks the zero-well diagnostics (well_energy, collapsed)");
     free(log);
 
     /* 3. Baselines on a LeNet over 3000 examples: binary/bc end binary, ternary/twn ternary. */

@@ -78,5 +78,46 @@ int main(void)
     CHECK(fabs(sq_zero_fraction(w, 10, s, (float)pi4, 2) - 0.6) < 1e-9, "zero fraction");
     CHECK(sq_clamp_beta(0.1f) == SQ_BETA_MIN && sq_clamp_beta(2.0f) == SQ_BETA_MAX && sq_clamp_beta(NAN) == SQ_BETA_MIN,
           "clamp");
+    /* dR/dbeta against a central difference of R itself (sign and magnitude), for weights away from the well
+     * boundaries, and its split: sec^2(beta) * E (E = the zero-well energy, only weights in the well count) minus
+     * gamma csc^2(beta). */
+    {
+        float wv[64];
+        for (int i = 0; i < 64; i++)
+            wv[i] = (float)(0.9 * sin(1.7 * i + 0.3));   /* spread over (-0.9, 0.9) */
+        int tested = 0;
+        for (int p = 1; p <= 2; p++) {
+            for (double beta = pi4 + 0.05; beta < SQ_BETA_MAX - 0.05; beta += 0.1) {
+                const float gam = 0.02f, s1 = 0.7f;
+                double dbb, h = 1e-4;
+                sq_layer_reg(wv, 64, s1, (float)beta, p, gam, 0, NULL, &dbb);
+                /* skip betas where a weight sits within the step of the well boundary (r has a kink there) */
+                double u0a = sq_u0((float)(beta - 2 * h), p), u0b = sq_u0((float)(beta + 2 * h), p);
+                int kink = 0;
+                for (int i = 0; i < 64; i++) {
+                    double u = fabs(wv[i] / s1);
+                    kink |= u <= u0a + 1e-6 && u >= u0b - 1e-6;
+                }
+                if (kink)
+                    continue;
+                double rp = sq_layer_reg(wv, 64, s1, (float)(beta + h), p, gam, 0, NULL, NULL);
+                double rm = sq_layer_reg(wv, 64, s1, (float)(beta - h), p, gam, 0, NULL, NULL);
+                double bp = (float)(beta + h), bm = (float)(beta - h), fd = (rp - rm) / (bp - bm);
+                CHECK(fabs(fd - dbb) < 1e-3 * (1.0 + fabs(dbb)), "dR/dbeta p=%d beta=%.3f: analytic %g vs FD %g", p,
+                      beta, dbb, fd);
+                double coll, e = sq_well_energy(wv, 64, s1, (float)beta, p, &coll);
+                double t = tan((float)beta), sn = sin((float)beta);
+                CHECK(fabs(dbb - ((1 + t * t) * e - gam / (sn * sn))) < 1e-6 * (1.0 + fabs(dbb)),
+                      "dR/dbeta = sec^2 E - gamma csc^2, p=%d beta=%.3f", p, beta);
+                CHECK(e > 0 && coll >= 0 && coll <= 1, "well energy %g, collapsed %g", e, coll);
+                tested++;
+            }
+        }
+        CHECK(tested >= 8, "only %d betas away from kinks", tested);
+        /* weights collapsed to 0 pay nothing: beta's gradient is exactly the gamma term */
+        float wc[6] = {0, 0, 0, 1, -1, 1};
+        sq_layer_reg(wc, 6, 1.0f, 1.2f, 2, 0.02f, 0, NULL, &db);
+        CHECK(fabs(db + 0.02 / (sin(1.2f) * sin(1.2f))) < 1e-9, "collapsed zeros: dR/dbeta %g", db);
+    }
     return t_finish("test_sq");
 }
