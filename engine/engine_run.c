@@ -134,33 +134,6 @@ static void kernel_call(const be_op *o, const bitern_kernels *kt, const void *x,
     }
 }
 
-/* The trainer's activations, same predicates; in place is fine. */
-static void apply_act(tr_ltype act, const float *x, float *y, size_t total)
-{
-    switch (act) {
-    case TR_RELU:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case TR_HTANH:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 1.0f ? 1.0f : (x[i] < -1.0f ? -1.0f : x[i]);
-        break;
-    case TR_SIGN:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] < 0.0f ? -1.0f : 1.0f;
-        break;
-    case TR_TERN:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 0.5f ? 1.0f : (x[i] < -0.5f ? -1.0f : 0.0f);
-        break;
-    default:
-        if (y != x)
-            memcpy(y, x, total * sizeof(float));
-        break;
-    }
-}
-
 /* relu is applied inside the epilogue loops; the other fused activations in a pass over the op's output. */
 static inline float act_relu(float v, int relu) { return relu && !(v > 0.0f) ? 0.0f : v; }
 
@@ -179,7 +152,7 @@ static int dense_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const fl
                 *y = act_relu(*y * o->mul[r] + o->add[r], relu);
             }
         if (post_act(o))
-            apply_act(o->act, out, out, (size_t)nb * M);
+            tr_act_apply(o->act, out, out, (size_t)nb * M);
         return 0;
     }
     const void *x;
@@ -205,7 +178,7 @@ static int dense_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const fl
             out[(size_t)j * M + r] = act_relu((float)w->acc[r * nb + j] * (xs * o->mul[r]) + o->add[r], relu);
     }
     if (post_act(o))
-        apply_act(o->act, out, out, (size_t)nb * M);
+        tr_act_apply(o->act, out, out, (size_t)nb * M);
     return 0;
 }
 
@@ -224,7 +197,7 @@ static int conv_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const flo
                 for (size_t p = 0; p < P; p++)
                     y[r * P + p] = act_relu(y[r * P + p] * o->mul[r] + o->add[r], relu);
             if (post_act(o))
-                apply_act(o->act, y, y, o->out_size);
+                tr_act_apply(o->act, y, y, o->out_size);
             continue;
         }
         float xs = 1.0f;
@@ -254,7 +227,7 @@ static int conv_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const flo
                 yr[p] = act_relu((float)acc[p] * f + a, relu);
         }
         if (post_act(o))
-            apply_act(o->act, y, y, o->out_size);
+            tr_act_apply(o->act, y, y, o->out_size);
     }
     return 0;
 }
@@ -323,7 +296,7 @@ static int run_chunk(const bte_engine *e, be_ws *w, const float *x, int n, float
                 rc = o->conv ? conv_op(o, kt, w, cur, dst, nb) : dense_op(o, kt, w, cur, dst, nb);
                 break;
             case OP_AFFINE: affine_op(o, cur, dst, nb); break;
-            case OP_ACT: apply_act(o->act, cur, dst, (size_t)nb * o->in_size); break;
+            case OP_ACT: tr_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;
             case OP_POOL: pool_op(o, cur, dst, nb); break;
             }
             w->sec[i] += now() - t0;

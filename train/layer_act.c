@@ -2,15 +2,13 @@
 /* Element-wise activations. The binary and ternary ones pass the gradient straight through where |x| <= 1
  * (the hardtanh STE of BinaryNet): outside, the quantizer is flat and pushing further only saturates. */
 #include <math.h>
+#include <string.h>
 
 #include "nn.h"
 
-void tr_act_forward(tr_layer *l, const float *x, int n)
+void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total)
 {
-    size_t total = (size_t)n * tr_layer_in_size(l);
-    float *y = l->y;
-    l->x = x;
-    switch (l->type) {
+    switch (type) {
     case TR_RELU:
         for (size_t i = 0; i < total; i++)
             y[i] = x[i] > 0.0f ? x[i] : 0.0f;
@@ -28,8 +26,16 @@ void tr_act_forward(tr_layer *l, const float *x, int n)
             y[i] = x[i] > 0.5f ? 1.0f : (x[i] < -0.5f ? -1.0f : 0.0f);
         break;
     default:
+        if (y != x)
+            memcpy(y, x, total * sizeof *y);
         break;
     }
+}
+
+void tr_act_forward(tr_layer *l, const float *x, int n)
+{
+    l->x = x;
+    tr_act_apply(l->type, x, l->y, (size_t)n * tr_layer_in_size(l));
 }
 
 void tr_act_backward(tr_layer *l, const float *dy, int n)

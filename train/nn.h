@@ -138,6 +138,9 @@ void tr_conv_forward(tr_layer *l, const float *x, int n);
 void tr_conv_backward(tr_layer *l, const float *dy, int n, int need_dx);
 void tr_bn_forward(tr_layer *l, const float *x, int n, int train);
 void tr_bn_backward(tr_layer *l, const float *dy, int n);
+/* y = act(x) element-wise (in place allowed; non-activation types copy): the one definition of each activation,
+ * shared with the inference engine so that both quantize activations identically. */
+void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total);
 void tr_act_forward(tr_layer *l, const float *x, int n);
 void tr_act_backward(tr_layer *l, const float *dy, int n);
 void tr_pool_forward(tr_layer *l, const float *x, int n);
