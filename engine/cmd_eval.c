@@ -8,14 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <bitern.h>
 
 #include "engine.h"
+#include "json_out.h"
+#include "measure.h"
 #include "train.h"
 
-#define BATCH 64
 
 static void usage(FILE *f)
 {
@@ -27,13 +27,6 @@ static void usage(FILE *f)
             "  --limit N        use the first N test images (default: all)\n"
             "  --latency-n N    images timed one by one at batch 1 (default 1000)\n"
             "  --json           one JSON object on stdout instead of the text report\n");
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int parse_pos(const char *opt, const char *v, long hi, long *out)
@@ -49,43 +42,9 @@ static int parse_pos(const char *opt, const char *v, long hi, long *out)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static const char *depth_name(int d)
 {
     return d == TR_DEPTH_FLOAT ? "float" : d == TR_DEPTH_BINARY ? "binary" : d == TR_DEPTH_TERNARY ? "ternary" : "-";
-}
-
-/* Runs the first n images in calls of BATCH; fills pred if not NULL; returns seconds or -1. */
-static double run_batches(bte_engine *e, const float *x, size_t n, size_t in_size, int nc, float *logits, int *pred)
-{
-    double t0 = now();
-    for (size_t s = 0; s < n; s += BATCH) {
-        int nb = (int)(n - s < BATCH ? n - s : BATCH);
-        if (bte_forward(e, x + s * in_size, nb, logits) < 0)
-            return -1.0;
-        for (int j = 0; pred && j < nb; j++)
-            pred[s + (size_t)j] = bte_argmax(logits + (size_t)j * nc, nc);
-    }
-    return now() - t0;
-}
-
-/* Each op's fraction of the time profiled since the last bte_profile_reset. */
-static void shares(const bte_engine *e, double *out)
-{
-    double tot = 0.0;
-    for (int i = 0; i < bte_n_ops(e); i++) {
-        bte_op_info inf;
-        bte_op_get(e, i, &inf);
-        out[i] = inf.seconds;
-        tot += inf.seconds;
-    }
-    for (int i = 0; i < bte_n_ops(e); i++)
-        out[i] = tot > 0 ? out[i] / tot : 0.0;
 }
 
 typedef struct opts {
@@ -143,16 +102,6 @@ static int parse(int argc, char **argv, opts *o)
     return 0;
 }
 
-typedef struct results {
-    size_t n;
-    double acc, lat_med, lat_p99;
-    size_t lat_n;
-    int n_thr;
-    double *ips;          /* images per second at batch 64, for 1..n_thr threads */
-    double *share1, *share64;   /* per-op share of the time at batch 1 and at batch 64 (1 thread) */
-    int deterministic;    /* same predictions at every thread count */
-} results;
-
 static double bits_per_weight(const bte_size *z)
 {
     return z->weights ? 8.0 * (double)z->bytes / (double)z->weights : 0.0;
@@ -164,7 +113,7 @@ static double quant_bits_per_weight(const bte_size *z)
     return z->quant_weights ? 8.0 * (double)(z->packed_bytes + z->scale_bytes) / (double)z->quant_weights : 0.0;
 }
 
-static void report_text(const opts *o, bte_engine *e, const results *r)
+static void report_text(const opts *o, bte_engine *e, const bte_results *r)
 {
     bte_size z;
     bte_model_size(e, &z);
@@ -174,7 +123,7 @@ static void report_text(const opts *o, bte_engine *e, const results *r)
     printf("latency batch 1 median %.1f us, p99 %.1f us (%zu images, 1 thread)\n", 1e6 * r->lat_med, 1e6 * r->lat_p99,
            r->lat_n);
     for (int t = 0; t < r->n_thr; t++)
-        printf("throughput batch %d, %d thread%s: %.0f images/s\n", BATCH, t + 1, t ? "s" : "", r->ips[t]);
+        printf("throughput batch %d, %d thread%s: %.0f images/s\n", BTE_BATCH, t + 1, t ? "s" : "", r->ips[t]);
     if (r->n_thr > 1)
         printf("predictions identical at every thread count: %s\n", r->deterministic ? "yes" : "NO");
     printf("model bytes     %zu = %zu packed + %zu scales + %zu float; %zu weights, %.3f bits/weight overall\n",
@@ -192,34 +141,20 @@ static void report_text(const opts *o, bte_engine *e, const results *r)
     }
 }
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
-static void report_json(const opts *o, bte_engine *e, const results *r)
+static void report_json(const opts *o, bte_engine *e, const bte_results *r)
 {
     bte_size z;
     bte_model_size(e, &z);
     printf("{\"model\":");
-    json_str(o->model);
+    bte_json_str(stdout, o->model);
     printf(",\"dataset\":");
-    json_str(o->dataset);
+    bte_json_str(stdout, o->dataset);
     printf(",\"isa\":\"%s\",\"openblas_core\":", bitern_isa_name());
-    json_str(openblas_get_corename());
+    bte_json_str(stdout, openblas_get_corename());
     printf(",\"images\":%zu,\"accuracy\":%.6f", r->n, r->acc);
     printf(",\"latency_batch1\":{\"images\":%zu,\"median_us\":%.3f,\"p99_us\":%.3f}", r->lat_n, 1e6 * r->lat_med,
            1e6 * r->lat_p99);
-    printf(",\"throughput_batch%d\":[", BATCH);
+    printf(",\"throughput_batch%d\":[", BTE_BATCH);
     for (int t = 0; t < r->n_thr; t++)
         printf("%s{\"threads\":%d,\"images_per_s\":%.1f}", t ? "," : "", t + 1, r->ips[t]);
     printf("],\"deterministic_across_threads\":%s", r->deterministic ? "true" : "false");
@@ -232,79 +167,13 @@ static void report_json(const opts *o, bte_engine *e, const results *r)
         bte_op_info inf;
         bte_op_get(e, i, &inf);
         printf("%s{\"first_layer\":%d,\"op\":", i ? "," : "", inf.first_layer);
-        json_str(inf.name);
+        bte_json_str(stdout, inf.name);
         printf(",\"depth\":\"%s\",\"kernel\":\"%s\",\"weights\":%zu,\"bytes\":%zu,\"packed_bytes\":%zu,"
                "\"scale_bytes\":%zu,\"float_bytes\":%zu,\"time_share\":%.4f,\"time_share_batch64\":%.4f}",
                depth_name(inf.depth), inf.kernel, inf.weights, inf.bytes, inf.packed_bytes, inf.scale_bytes,
                inf.float_bytes, r->share1[i], r->share64[i]);
     }
     printf("]}\n");
-}
-
-static int measure(const opts *o, bte_engine *e, const float *x, const uint8_t *labels, size_t n, size_t in_size,
-                   int nc, results *r)
-{
-    int rc = -1;
-    float *logits = malloc((size_t)BATCH * nc * sizeof(float));
-    int *pred = malloc(n * sizeof(int)), *pred_t = malloc(n * sizeof(int));
-    double *lat = malloc((size_t)o->lat_n * sizeof(double));
-    r->ips = calloc((size_t)o->threads, sizeof(double));
-    r->share1 = calloc((size_t)bte_n_ops(e), sizeof(double));
-    r->share64 = calloc((size_t)bte_n_ops(e), sizeof(double));
-    if (!logits || !pred || !pred_t || !lat || !r->ips || !r->share1 || !r->share64) {
-        fprintf(stderr, "bitern eval: out of memory\n");
-        goto out;
-    }
-    r->n = n;
-    r->n_thr = (int)o->threads;
-    r->deterministic = 1;
-    /* Throughput at batch 64 for each thread count; the 1-thread pass gives the accuracy. */
-    for (int t = 1; t <= o->threads; t++) {
-        bte_set_threads(e, t);
-        bte_profile_reset(e);
-        double sec = run_batches(e, x, n, in_size, nc, logits, t == 1 ? pred : pred_t);
-        if (sec < 0)
-            goto fail;
-        r->ips[t - 1] = sec > 0 ? (double)n / sec : 0.0;
-        if (t > 1 && memcmp(pred, pred_t, n * sizeof(int)))
-            r->deterministic = 0;
-        if (t == 1)
-            shares(e, r->share64);
-    }
-    size_t correct = 0;
-    for (size_t i = 0; i < n; i++)
-        correct += pred[i] == labels[i];
-    r->acc = (double)correct / (double)n;
-
-    /* Latency at batch 1 on one thread; the per-op profile comes from these runs only. */
-    bte_set_threads(e, 1);
-    size_t L = (size_t)o->lat_n < n ? (size_t)o->lat_n : n;
-    for (size_t i = 0; i < L && i < 16; i++)   /* warm-up: caches, page faults of the scratch */
-        if (bte_forward(e, x + i * in_size, 1, logits) < 0)
-            goto fail;
-    bte_profile_reset(e);
-    for (size_t i = 0; i < L; i++) {
-        double t0 = now();
-        if (bte_forward(e, x + i * in_size, 1, logits) < 0)
-            goto fail;
-        lat[i] = now() - t0;
-    }
-    shares(e, r->share1);
-    qsort(lat, L, sizeof(double), cmp_double);
-    r->lat_n = L;
-    r->lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
-    size_t k99 = (size_t)(0.99 * (double)(L - 1) + 0.5);
-    r->lat_p99 = lat[k99];
-    rc = 0;
-    goto out;
-fail:
-    fprintf(stderr, "bitern eval: %s\n", bte_error());
-out:
-    free(logits);
-    free(pred);
-    free(pred_t);
-    free(lat);
-    return rc;
 }
 
 int bitern_cmd_eval(int argc, char **argv)
@@ -327,7 +196,7 @@ int bitern_cmd_eval(int argc, char **argv)
     }
     tr_dataset train = {0}, test = {0};
     float *x = NULL;
-    results r = {0};
+    bte_results r = {0};
     int rc = 1;
     if (tr_dataset_load(o.dataset, o.data_dir, &train, &test) < 0) {
         fprintf(stderr, "bitern eval: %s\n", tr_error());
@@ -360,17 +229,17 @@ int bitern_cmd_eval(int argc, char **argv)
         goto out;
     }
     bte_dataset_floats(&test, 0, n, x);
-    if (measure(&o, e, x, test.y, n, in_size, nc, &r) < 0)
+    if (bte_measure(e, x, test.y, n, (int)o.threads, (size_t)o.lat_n, &r) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", bte_error());
         goto out;
+    }
     if (o.json)
         report_json(&o, e, &r);
     else
         report_text(&o, e, &r);
     rc = 0;
 out:
-    free(r.ips);
-    free(r.share1);
-    free(r.share64);
+    bte_results_free(&r);
     free(x);
     tr_dataset_free(&test);
     bte_free(e);
