@@ -78,6 +78,13 @@ const uint8_t *tr_get_ptr(tr_rbuf *r, size_t n)
 int tr_write_file_checksummed(const char *path, tr_wbuf *b)
 {
     uint64_t h = XXH3_64bits(b->p, b->n);
+    const void *parts[2] = {b->p, &h};
+    size_t lens[2] = {b->n, sizeof h};
+    return tr_write_file_atomic(path, parts, lens, 2);
+}
+
+int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts)
+{
     size_t plen = strlen(path);
     char *tmp = tr_alloc(plen + 16, 1);
     snprintf(tmp, plen + 16, "%s.tmp", path);
@@ -87,12 +94,10 @@ int tr_write_file_checksummed(const char *path, tr_wbuf *b)
         free(tmp);
         return -1;
     }
-    const uint8_t *parts[2] = {b->p, (const uint8_t *)&h};
-    size_t lens[2] = {b->n, sizeof h};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < nparts; k++) {
         size_t off = 0;
         while (off < lens[k]) {
-            ssize_t w = write(fd, parts[k] + off, lens[k] - off);
+            ssize_t w = write(fd, (const uint8_t *)parts[k] + off, lens[k] - off);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {

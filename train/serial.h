@@ -34,8 +34,10 @@ int tr_get_f32s(tr_rbuf *r, float *dst, size_t n);
 /* A pointer to the next n bytes (not copied), or NULL if they are not there. */
 const uint8_t *tr_get_ptr(tr_rbuf *r, size_t n);
 
-/* Writes path atomically: path.tmp, fsync, rename, fsync of the directory. Appends the XXH3-64 of the
- * contents as the last 8 bytes. */
+/* Writes path atomically: path.tmp, fsync, rename, fsync of the directory; the file is the nparts parts
+ * concatenated. 0, or -1 with tr_error() set (and no temporary file left). */
+int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts);
+/* tr_write_file_atomic of the buffer with the XXH3-64 of its contents appended as the last 8 bytes. */
 int tr_write_file_checksummed(const char *path, tr_wbuf *b);
 /* Reads a whole file and verifies/strips the trailing XXH3-64; *data must be freed. max_bytes bounds memory.
  * The 8-byte magic is checked first so that a file of another kind is called that, not "corrupted". */
