@@ -11,6 +11,7 @@
 
 #include <bitern.h>
 
+#include "cmd_eval.h"
 #include "engine.h"
 #include "json_out.h"
 #include "measure.h"
@@ -47,13 +48,9 @@ static const char *depth_name(int d)
     return d == TR_DEPTH_FLOAT ? "float" : d == TR_DEPTH_BINARY ? "binary" : d == TR_DEPTH_TERNARY ? "ternary" : "-";
 }
 
-typedef struct opts {
-    const char *model, *dataset, *data_dir, *isa;
-    long threads, limit, lat_n;
-    int json;
-} opts;
+typedef bte_eval_opts opts;
 
-static int parse(int argc, char **argv, opts *o)
+int bte_eval_parse_args(int argc, char **argv, opts *o)
 {
     *o = (opts){.dataset = NULL, .threads = 1, .limit = 0, .lat_n = 1000};
     for (int i = 1; i < argc; i++) {
@@ -180,7 +177,7 @@ int bitern_cmd_eval(int argc, char **argv)
 {
     tr_ensure_openblas_coretype();
     opts o;
-    int prc = parse(argc, argv, &o);
+    int prc = bte_eval_parse_args(argc, argv, &o);
     if (prc)
         return prc > 0 ? 0 : 2;
     if (o.isa && bitern_set_isa(o.isa) != BITERN_OK) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_train.h"
 #include "train.h"
 #include "util.h"
 
@@ -114,9 +115,30 @@ static int pick(const char *opt, const char *v, const char *const *names, int n,
     return -1;
 }
 
-int bitern_cmd_train(int argc, char **argv)
+/* Options that cannot all hold: refused rather than one silently winning. */
+static int contradictory(const tr_config *c, const char *eval_path)
 {
-    tr_ensure_openblas_coretype();
+    const char *msg = NULL;
+    if (eval_path && (c->out || c->ckpt || c->resume || c->log || c->stop_after))
+        msg = "--eval measures a saved model: --out, --ckpt, --resume, --log and --stop-after do not apply";
+    else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
+        msg = "--ft-epochs applies to --quant sq, binary and ternary only (the others have no fine-tuning phase)";
+    else if (c->ft_epochs > c->epochs)
+        msg = "--ft-epochs exceeds --epochs";
+    else if (c->stop_after && c->stop_after >= c->epochs)
+        msg = "--stop-after must be below --epochs";
+    else if (c->out && c->ckpt && strcmp(c->out, c->ckpt) == 0)
+        msg = "--out and --ckpt name the same file";
+    else if (c->resume && c->out && strcmp(c->resume, c->out) == 0)
+        msg = "--resume names the --out file: that is a model, not a checkpoint";
+    if (!msg)
+        return 0;
+    fprintf(stderr, "bitern train: contradictory options: %s\n", msg);
+    return 1;
+}
+
+int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval)
+{
     tr_config c;
     tr_config_defaults(&c);
     const char *eval_path = NULL;
@@ -124,7 +146,7 @@ int bitern_cmd_train(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
-            return 0;
+            return 1;
         }
         if (strcmp(a, "--quant-all") == 0) { c.quant_all = 1; continue; }
         if (strcmp(a, "--quiet") == 0) { c.quiet = 1; continue; }
@@ -135,7 +157,7 @@ int bitern_cmd_train(int argc, char **argv)
         }
         const char *v = argv[++i];
         long l;
-        int k, bad = 0;
+        int k = 0, bad = 0;
         if (strcmp(a, "--dataset") == 0) c.dataset = v;
         else if (strcmp(a, "--model") == 0) c.model = v;
         else if (strcmp(a, "--data-dir") == 0) c.data_dir = v;
@@ -189,6 +211,21 @@ int bitern_cmd_train(int argc, char **argv)
         if (bad)
             return 2;
     }
+    if (contradictory(&c, eval_path))
+        return 2;
+    *cfg = c;
+    *eval = eval_path;
+    return 0;
+}
+
+int bitern_cmd_train(int argc, char **argv)
+{
+    tr_ensure_openblas_coretype();
+    tr_config c;
+    const char *eval_path;
+    int prc = tr_train_parse_args(argc, argv, &c, &eval_path);
+    if (prc)
+        return prc == 1 ? 0 : prc;
     if (!c.quiet) {
         const char *core = getenv("OPENBLAS_CORETYPE");
         fprintf(stderr, "bitern train: OpenBLAS core %s (OPENBLAS_CORETYPE=%s), %d thread%s\n",
@@ -203,9 +240,12 @@ int bitern_cmd_train(int argc, char **argv)
         printf("%s on %s test set: accuracy %.4f loss %.4f\n", eval_path, c.dataset, acc, loss);
         return 0;
     }
-    if (tr_train_run(&c, NULL) < 0) {
+    tr_train_catch_signals();
+    int rc = tr_train_run(&c, NULL);
+    if (rc < 0) {
         fprintf(stderr, "bitern train: error: %s\n", tr_error());
         return 1;
     }
-    return 0;
+    /* The shell's convention for "ended by signal N", though the process ended itself cleanly. */
+    return rc > 0 ? 128 + tr_train_stop_signal() : 0;
 }
