@@ -17,6 +17,7 @@ static const struct {
 #endif
 #ifdef BITERN_HAVE_ENGINE
     { "eval", bitern_cmd_eval, "run a .btn model on the kernels: accuracy, latency, throughput, size" },
+    { "compare", bitern_cmd_compare, "train float, binary, ternary and SQ models; compare accuracy, bytes, speed per ISA" },
 #endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -9,6 +9,7 @@ int bitern_cmd_train(int argc, char **argv);  /* train/cmd_train.c */
 #endif
 #ifdef BITERN_HAVE_ENGINE
 int bitern_cmd_eval(int argc, char **argv);   /* engine/cmd_eval.c */
+int bitern_cmd_compare(int argc, char **argv);   /* compare/cmd_compare.c */
 #endif
 
 #endif

@@ -93,8 +93,11 @@ static int parse_token(const char *tok, tr_layer_desc *d)
         d->stride = 1;
         while (*e == ':') {
             char opt = e[1];
+            /* Checked first: at a trailing ':' the number would be looked for past the string's end. */
+            if (opt != 'p' && opt != 's')
+                goto bad_conv;
             long v = parse_int(e + 2, &e);
-            if (v < 0 || (opt != 'p' && opt != 's') || (opt == 's' && v == 0))
+            if (v < 0 || (opt == 's' && v == 0))
                 goto bad_conv;
             if (opt == 'p')
                 d->pad = (int)v;

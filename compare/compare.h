@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `bitern compare`: float, pure binary, pure ternary and SQ models of one architecture on one dataset,
+ * trained here (or loaded), measured by the engine at every ISA level the CPU has, and reported side by side.
+ */
+#ifndef BITERN_COMPARE_H
+#define BITERN_COMPARE_H
+
+#include <stddef.h>
+
+#include <bitern.h>
+
+#include "engine.h"
+
+enum { CMP_FLOAT, CMP_BINARY, CMP_TERNARY, CMP_SQ, CMP_N_MODELS };
+#define CMP_MAX_OPS 64
+#define CMP_MAX_EPOCHS 1024
+
+/* One model at one kernel level. */
+typedef struct cmp_level {
+    bitern_isa isa;
+    size_t images;           /* test images run at this level */
+    double acc;              /* on those images */
+    double lat_med, lat_p99; /* seconds, batch 1, one thread */
+    size_t lat_n;
+    int n_thr;
+    double ips[16];          /* batch-64 images/s for 1..n_thr threads */
+    size_t mismatches;       /* predictions that differ from the top level's on the same images */
+    int deterministic;       /* same predictions at every thread count */
+} cmp_level;
+
+/* beta of each quantized layer at the end of each epoch, from the trainer's JSON-lines log. */
+typedef struct cmp_trace {
+    char dataset[32], spec[1024];        /* as the log's start line says */
+    int epochs;                          /* planned, from the start line */
+    int n_epochs, n_layers, reg_epochs;
+    int layer[CMP_MAX_OPS];              /* model layer index */
+    double beta[CMP_MAX_EPOCHS][CMP_MAX_OPS];
+} cmp_trace;
+
+typedef struct cmp_model {
+    int kind;                /* CMP_* */
+    char path[4096], log[4096];
+    int trained;             /* trained by this run (else loaded) */
+    double train_seconds;    /* wall time of the training, when trained here */
+    double train_acc;        /* the trainer's own test accuracy of the final network (log), -1 if unknown */
+    bte_size size;
+    int n_ops;
+    bte_op_info ops[CMP_MAX_OPS];
+    int n_levels;
+    cmp_level levels[BITERN_ISA_COUNT];   /* levels[0] is the top level, where the whole test set runs */
+    int has_trace;
+    cmp_trace trace;
+} cmp_model;
+
+typedef struct cmp_run {
+    const char *dataset, *model, *data_dir, *models_dir, *out_dir;
+    char spec[1024];
+    int epochs, threads, check_n, lat_n;
+    unsigned long long seed;
+    size_t limit_train;
+    char cpu[128], openblas_core[64], date[32], command[2048];
+    cmp_model m[CMP_N_MODELS];
+} cmp_run;
+
+int bitern_cmd_compare(int argc, char **argv);
+const char *cmp_kind_name(int kind);    /* "float", "binary", "ternary", "sq" */
+/* Parses a trainer log (train/trainer.c's JSON lines). Returns 0, or -1 if it cannot be read or has no epochs. */
+int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc);
+
+/* results.md / results.csv / results.json in out_dir, each written atomically; 0 or -1 (message printed). */
+int cmp_write_reports(const cmp_run *r);
+/* The Markdown table on a stream (the same text as results.md). */
+void cmp_print_markdown(const cmp_run *r, FILE *f);
+/* PNG plots through gnuplot; returns 0, 1 if gnuplot is missing (a note is printed), -1 on failure. */
+int cmp_write_plots(const cmp_run *r);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* The results folder's plots, drawn by gnuplot from a script that is kept beside them (plots.gp), so that a
+ * user can restyle them without running anything again. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "serial.h"
+#include "util.h"
+
+static const char *plot_names[] = {"acc_vs_bytes", "latency", "sq_depth", "beta"};
+#define N_PLOTS (sizeof plot_names / sizeof plot_names[0])
+
+/* gnuplot's single-quoted strings escape a quote by doubling it. */
+static void quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static void output(FILE *f, const cmp_run *r, const char *name, int w, int h)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.png.tmp", r->out_dir, name);
+    fprintf(f, "\nset terminal pngcairo size %d,%d font ',10' noenhanced\nset output ", w, h);
+    quoted(f, path);
+    fprintf(f, "\nreset session\nset grid\n");
+}
+
+static double bits(int depth) { return depth == TR_DEPTH_BINARY ? 1 : depth == TR_DEPTH_TERNARY ? 2 : 32; }
+
+static void script(const cmp_run *r, FILE *f)
+{
+    fprintf(f, "# bitern compare: %s, %s. Written by `%s`; run `gnuplot plots.gp` in this folder's parent "
+               "to redraw.\n", r->dataset, r->model, r->command);
+
+    output(f, r, "acc_vs_bytes", 900, 600);
+    fprintf(f, "set title 'Accuracy against model bytes: %s, %s (engine, %s)'\n", r->dataset, r->model,
+            bitern_isa_level_name(r->m[CMP_SQ].levels[0].isa));
+    fprintf(f, "set logscale x\nset format x '%%.0s%%cB'\nset xlabel 'model bytes (packed weights + scales + float parameters)'\n"
+               "set ylabel 'test accuracy (%%)'\nset offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1\n$D << EOD\n");
+    for (int k = 0; k < CMP_N_MODELS; k++)
+        fprintf(f, "%s %zu %.3f\n", cmp_kind_name(k), r->m[k].size.bytes, 100.0 * r->m[k].levels[0].acc);
+    fprintf(f, "EOD\nplot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, "
+               "'' using 2:3:1 with labels offset 0,1.3 notitle\n");
+
+    output(f, r, "latency", 1000, 600);
+    fprintf(f, "set title 'Batch-1 latency per model and kernel level (median, one thread): %s, %s'\n", r->dataset,
+            r->model);
+    fprintf(f, "set logscale y\nset ylabel 'microseconds per image'\nset style fill solid 0.7\nset boxwidth 0.7\n"
+               "set xtics rotate by -30\nset yrange [*:*]\n$L << EOD\n");
+    for (int k = 0; k < CMP_N_MODELS; k++)
+        for (int j = 0; j < r->m[k].n_levels; j++) {
+            const cmp_level *l = &r->m[k].levels[j];
+            fprintf(f, "\"%s %s\" %.3f\n", cmp_kind_name(k),
+                    k == CMP_FLOAT ? "OpenBLAS" : bitern_isa_level_name(l->isa), 1e6 * l->lat_med);
+        }
+    fprintf(f, "EOD\nplot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, "
+               "'' using 0:2:(sprintf('%%.0f', $2)) with labels offset 0,0.8 notitle\n");
+
+    const cmp_model *sq = &r->m[CMP_SQ];
+    output(f, r, "sq_depth", 900, 600);
+    fprintf(f, "set title 'The SQ model, layer by layer: bits per weight (%s, %s)'\n", r->dataset, r->model);
+    fprintf(f, "set logscale y 2\nset yrange [0.5:64]\nset ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'\n"
+               "set style fill solid 0.7\nset boxwidth 0.6\n$S << EOD\n");
+    for (int i = 0; i < sq->n_ops; i++)
+        if (sq->ops[i].depth >= 0)
+            fprintf(f, "\"%d %s\" %g \"%s, %zu weights\"\n", sq->ops[i].first_layer, sq->ops[i].name,
+                    bits(sq->ops[i].depth),
+                    sq->ops[i].depth == TR_DEPTH_BINARY ? "binary" : sq->ops[i].depth == TR_DEPTH_TERNARY ? "ternary" : "float",
+                    sq->ops[i].weights);
+    fprintf(f, "EOD\nplot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, "
+               "'' using 0:2:3 with labels offset 0,1 notitle\n");
+
+    output(f, r, "beta", 900, 600);
+    fprintf(f, "set title 'SQ: beta of each quantized layer over training (%s, %s)'\n", r->dataset, r->model);
+    fprintf(f, "set xlabel 'epoch'\nset xtics 1\nset ylabel 'beta (rad)'\nset yrange [0.7:1.65]\nset key bottom right\n");
+    fprintf(f, "set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2\n"
+               "set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6\n"
+               "set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2\n"
+               "set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8\n");
+    const cmp_trace *t = &sq->trace;
+    if (!sq->has_trace || t->n_layers == 0) {
+        fprintf(f, "set label 'no training log found for the SQ model' at graph 0.3, graph 0.5\n"
+                   "plot 1/0 notitle\n");
+        return;
+    }
+    if (t->reg_epochs > 0)
+        fprintf(f, "set arrow from %d.5, graph 0 to %d.5, graph 1 nohead lc rgb 'gray'\n"
+                   "set label 'depths frozen' at %d.6, graph 0.5\n", t->reg_epochs, t->reg_epochs, t->reg_epochs);
+    fprintf(f, "$B << EOD\n");
+    for (int e = 0; e < t->n_epochs; e++) {
+        fprintf(f, "%d", e + 1);
+        for (int q = 0; q < t->n_layers; q++)
+            fprintf(f, " %.5f", t->beta[e][q]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "EOD\nplot ");
+    for (int q = 0; q < t->n_layers; q++) {
+        const char *name = "?";
+        for (int i = 0; i < sq->n_ops; i++)
+            if (sq->ops[i].first_layer == t->layer[q])
+                name = sq->ops[i].name;
+        fprintf(f, "%s$B using 1:%d with linespoints lw 2 title ", q ? ", " : "", q + 2);
+        char title[128];
+        snprintf(title, sizeof title, "layer %d %s", t->layer[q], name);
+        quoted(f, title);
+    }
+    fprintf(f, "\n");
+}
+
+static int have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    char dir[4096];
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(dir, sizeof dir, "%.*s/gnuplot", (int)n, p);
+        if (access(dir, X_OK) == 0)
+            return 1;
+        p += n + (p[n] == ':');
+    }
+    return 0;
+}
+
+int cmp_write_plots(const cmp_run *r)
+{
+    char gp[4200];
+    snprintf(gp, sizeof gp, "%s/plots.gp", r->out_dir);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) {
+        fprintf(stderr, "bitern compare: out of memory writing %s\n", gp);
+        return -1;
+    }
+    script(r, f);
+    fclose(f);
+    const void *parts[1] = {buf};
+    size_t lens[1] = {n};
+    int rc = tr_write_file_atomic(gp, parts, lens, 1);
+    free(buf);
+    if (rc < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    if (!have_gnuplot()) {
+        fprintf(stderr, "bitern compare: gnuplot not found: no plots (Debian: apt-get install gnuplot-nox; then "
+                        "`gnuplot %s`)\n", gp);
+        return 1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "bitern compare: cannot start gnuplot: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    /* The PNGs were drawn under temporary names: rename the finished ones, drop the rest. */
+    for (size_t i = 0; i < N_PLOTS; i++) {
+        char tmp[4300], fin[4300];
+        snprintf(tmp, sizeof tmp, "%s/%s.png.tmp", r->out_dir, plot_names[i]);
+        snprintf(fin, sizeof fin, "%s/%s.png", r->out_dir, plot_names[i]);
+        if (ok && rename(tmp, fin) < 0) {
+            fprintf(stderr, "bitern compare: %s: cannot rename to %s: %s\n", tmp, fin, strerror(errno));
+            ok = 0;
+        }
+        unlink(tmp);
+    }
+    if (!ok) {
+        fprintf(stderr, "bitern compare: gnuplot failed on %s\n", gp);
+        return -1;
+    }
+    return 0;
+}
