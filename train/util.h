@@ -33,5 +33,6 @@ float tr_rng_normal(tr_rng *r);
 
 double tr_now(void);   /* monotonic seconds */
 double tr_cpu_now(void);   /* CPU seconds of the process (all threads) */
+long tr_rss_kb(void);      /* resident set size (VmRSS) in kB, -1 where /proc is missing */
 
 #endif
