@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* mkostemp */
+#define _GNU_SOURCE
 #include "serial.h"
 
 #include <errno.h>
@@ -83,16 +85,80 @@ int tr_write_file_checksummed(const char *path, tr_wbuf *b)
     return tr_write_file_atomic(path, parts, lens, 2);
 }
 
+/* dirname() may modify its argument and return static storage: work on a copy. */
+static char *dir_of(const char *path)
+{
+    size_t n = strlen(path);
+    char *copy = tr_alloc(n + 1, 1);
+    memcpy(copy, path, n + 1);
+    char *d = dirname(copy);
+    size_t dn = strlen(d);
+    char *out = tr_alloc(dn + 1, 1);
+    memcpy(out, d, dn + 1);
+    free(copy);
+    return out;
+}
+
+int tr_check_writable(const char *what, const char *path, int regular_only)
+{
+    struct stat st;
+    if (!*path)
+        return tr_fail("%s: empty path", what);
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return tr_fail("%s %s: is a directory", what, path);
+        if (!S_ISREG(st.st_mode)) {
+            if (regular_only)
+                return tr_fail("%s %s: exists and is not a regular file (it would be replaced by a rename)", what,
+                               path);
+            return 0;   /* a device or pipe is written in place: its directory does not matter */
+        }
+    }
+    char *dir = dir_of(path);
+    int rc = 0;
+    if (stat(dir, &st) < 0) {
+        rc = tr_fail("%s %s: directory %s: %s", what, path, dir, strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        rc = tr_fail("%s %s: %s is not a directory", what, path, dir);
+    } else {
+        /* A real file, not access(): root passes every permission check, yet cannot create files on a
+         * read-only mount or in /sys or /proc. */
+        size_t plen = strlen(path);
+        char *probe = tr_alloc(plen + 16, 1);
+        snprintf(probe, plen + 16, "%s.tmp.XXXXXX", path);
+        int fd = mkostemp(probe, O_CLOEXEC);
+        if (fd < 0) {
+            rc = tr_fail("%s %s: cannot create files in %s: %s", what, path, dir, strerror(errno));
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+        free(probe);
+    }
+    free(dir);
+    return rc;
+}
+
 int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return tr_fail("%s: exists and is not a regular file: not replacing it", path);
     size_t plen = strlen(path);
     char *tmp = tr_alloc(plen + 16, 1);
-    snprintf(tmp, plen + 16, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
         tr_fail("%s: cannot create: %s", tmp, strerror(errno));
         free(tmp);
         return -1;
+    }
+    /* mkostemp creates 0600; a model or checkpoint is an ordinary file, readable as the umask allows. */
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) < 0) {
+        tr_fail("%s: chmod failed: %s", tmp, strerror(errno));
+        goto fail;
     }
     for (int k = 0; k < nparts; k++) {
         size_t off = 0;
@@ -123,14 +189,13 @@ int tr_write_file_atomic(const char *path, const void *const *parts, const size_
         goto fail;
     }
     /* fsync the directory so that the rename itself is durable. */
-    char *dcopy = tr_alloc(plen + 1, 1);
-    memcpy(dcopy, path, plen + 1);
-    int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char *dir = dir_of(path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    free(dcopy);
+    free(dir);
     free(tmp);
     return 0;
 fail:
@@ -159,9 +224,18 @@ int tr_read_file_checksummed(const char *path, const char *magic8, const char *k
         return tr_fail("%s: file too large (%lld bytes)", path, (long long)st.st_size);
     }
     size_t size = (size_t)st.st_size;
-    if (size < 8) {
+    if (size == 0) {
         fclose(f);
-        return tr_fail("%s: truncated (%zu bytes, shorter than the checksum)", path, size);
+        return tr_fail("%s: empty file (0 bytes), not a %s", path, kind);
+    }
+    if (size < 8) {
+        /* Too short for the magic: truncated only if what is there is the magic's beginning. */
+        uint8_t head[8];
+        size_t got = fread(head, 1, size, f);
+        fclose(f);
+        if (got == size && memcmp(head, magic8, size) == 0)
+            return tr_fail("%s: truncated %s (%zu bytes)", path, kind, size);
+        return tr_fail("%s: not a %s (bad magic)", path, kind);
     }
     uint8_t *buf = tr_alloc(size, 1);
     if (fread(buf, 1, size, f) != size) {
@@ -170,9 +244,13 @@ int tr_read_file_checksummed(const char *path, const char *magic8, const char *k
         return tr_fail("%s: read error", path);
     }
     fclose(f);
-    if (size < 16 || memcmp(buf, magic8, 8) != 0) {
+    if (memcmp(buf, magic8, 8) != 0) {
         free(buf);
         return tr_fail("%s: not a %s (bad magic)", path, kind);
+    }
+    if (size < 16) {
+        free(buf);
+        return tr_fail("%s: truncated %s (%zu bytes)", path, kind, size);
     }
     uint64_t stored;
     memcpy(&stored, buf + size - 8, 8);

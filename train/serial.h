@@ -34,9 +34,15 @@ int tr_get_f32s(tr_rbuf *r, float *dst, size_t n);
 /* A pointer to the next n bytes (not copied), or NULL if they are not there. */
 const uint8_t *tr_get_ptr(tr_rbuf *r, size_t n);
 
-/* Writes path atomically: path.tmp, fsync, rename, fsync of the directory; the file is the nparts parts
- * concatenated. 0, or -1 with tr_error() set (and no temporary file left). */
+/* Writes path atomically: a unique temporary file beside it (path.tmp.XXXXXX, so two processes never share one),
+ * fsync, rename, fsync of the directory; the file is the nparts parts concatenated. 0, or -1 with tr_error() set
+ * (and no temporary file left; a process killed mid-write leaves only its own). Refuses to replace anything but
+ * a regular file. */
 int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts);
+/* Checks, before any work, that path can be written: a file can be created in its directory, and path is not a
+ * directory (nor, if regular_only, a device or other special file: those would be replaced by the rename).
+ * `what` names the option in the message. */
+int tr_check_writable(const char *what, const char *path, int regular_only);
 /* tr_write_file_atomic of the buffer with the XXH3-64 of its contents appended as the last 8 bytes. */
 int tr_write_file_checksummed(const char *path, tr_wbuf *b);
 /* Reads a whole file and verifies/strips the trailing XXH3-64; *data must be freed. max_bytes bounds memory.
