@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include "checkpoint.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serial.h"
 
 static const char magic[8] = {'B', 'T', 'R', 'N', 'C', 'K', 'P', 0};
-#define CKPT_VERSION 1
+/* 2 added the mid-epoch state; version 1 files (epoch boundaries only) still load. */
+#define CKPT_VERSION 2
+
+static int all_finite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
 
 int tr_ckpt_save(const char *path, const tr_ckpt_meta *meta, const tr_model *m, const tr_optim *o,
                  const tr_beta_optim *bo)
@@ -21,6 +31,14 @@ int tr_ckpt_save(const char *path, const tr_ckpt_meta *meta, const tr_model *m, 
     tr_put_u32(&b, (uint32_t)m->n);
     tr_put_u64(&b, (uint64_t)o->t);
     tr_put_u64(&b, (uint64_t)bo->t);
+    tr_put_u32(&b, meta->step);
+    for (int k = 0; k < 4; k++)
+        tr_put_u64(&b, meta->rng[k]);
+    for (int k = 0; k < 4; k++)
+        tr_put_u64(&b, meta->drop_rng[k]);
+    tr_put(&b, &meta->loss_sum, 8);
+    tr_put(&b, &meta->reg_sum, 8);
+    tr_put_u64(&b, meta->correct);
     for (int i = 0; i < m->n; i++) {
         const tr_layer *l = &m->layers[i];
         tr_put_u32(&b, l->type);
@@ -66,8 +84,8 @@ int tr_ckpt_load(const char *path, tr_ckpt_meta *meta, tr_model *m, tr_optim *o,
         goto out;
     }
     uint32_t version = tr_get_u32(&r);
-    if (version != CKPT_VERSION) {
-        tr_fail("%s: unsupported checkpoint version %u", path, version);
+    if (version != CKPT_VERSION && version != 1) {
+        tr_fail("%s: unsupported checkpoint version %u (this build reads 1 and %d)", path, version, CKPT_VERSION);
         goto out;
     }
     uint64_t fp = tr_get_u64(&r);
@@ -80,6 +98,21 @@ int tr_ckpt_load(const char *path, tr_ckpt_meta *meta, tr_model *m, tr_optim *o,
     meta->quantized = tr_get_u32(&r);
     uint32_t nl = tr_get_u32(&r);
     long ot = (long)tr_get_u64(&r), bt = (long)tr_get_u64(&r);
+    meta->step = 0;
+    if (version >= 2) {
+        meta->step = tr_get_u32(&r);
+        for (int k = 0; k < 4; k++)
+            meta->rng[k] = tr_get_u64(&r);
+        for (int k = 0; k < 4; k++)
+            meta->drop_rng[k] = tr_get_u64(&r);
+        tr_get(&r, &meta->loss_sum, 8);
+        tr_get(&r, &meta->reg_sum, 8);
+        meta->correct = tr_get_u64(&r);
+    }
+    if (!r.short_read && (meta->quantized > 1 || ot < 0 || bt < 0)) {
+        tr_fail("%s: bad header (quantized flag %u, optimizer steps %ld, %ld)", path, meta->quantized, ot, bt);
+        goto out;
+    }
     if (r.short_read || nl != (uint32_t)m->n) {
         tr_fail("%s: checkpoint has %u layers, the model %d", path, nl, m->n);
         goto out;
@@ -110,28 +143,61 @@ int tr_ckpt_load(const char *path, tr_ckpt_meta *meta, tr_model *m, tr_optim *o,
             tr_get_f32s(&r, l->rvar, (size_t)l->in_c);
         }
     }
-    if (tr_get_u32(&r) != (uint32_t)o->np)
+    uint32_t np = tr_get_u32(&r);
+    if (r.short_read)
+        goto truncated;
+    if (np != (uint32_t)o->np)
         goto mismatch;
     for (int k = 0; k < o->np; k++) {
         tr_get_f32s(&r, o->p[k].m, o->p[k].n);
         tr_get_f32s(&r, o->p[k].s, o->p[k].n);
     }
-    if (tr_get_u32(&r) != (uint32_t)bo->n)
+    uint32_t nb = tr_get_u32(&r);
+    if (r.short_read)
+        goto truncated;
+    if (nb != (uint32_t)bo->n)
         goto mismatch;
     tr_get_f32s(&r, bo->m, (size_t)bo->n);
     tr_get_f32s(&r, bo->s, (size_t)bo->n);
-    if (r.short_read) {
-        tr_fail("%s: truncated checkpoint", path);
-        goto out;
-    }
+    if (r.short_read)
+        goto truncated;
     if (r.off != r.n)
         goto mismatch;
+    /* The checksum only proves the file is what was written: a run that had already diverged must not be
+     * resumed silently. */
+    for (int i = 0; i < m->n; i++) {
+        const tr_layer *l = &m->layers[i];
+        int ok = 1;
+        if (l->w)
+            ok = all_finite(l->w, l->nw) && all_finite(l->b, (size_t)l->out_c) && isfinite(l->beta) &&
+                 isfinite(l->sq_s);
+        else if (l->type == TR_BN)
+            ok = all_finite(l->gamma, (size_t)l->in_c) && all_finite(l->bshift, (size_t)l->in_c) &&
+                 all_finite(l->rmean, (size_t)l->in_c) && all_finite(l->rvar, (size_t)l->in_c);
+        if (!ok) {
+            tr_fail("%s: layer %d (%s) holds NaN or Inf", path, i, tr_ltype_name(l->type));
+            goto out;
+        }
+    }
+    for (int k = 0; k < o->np; k++) {
+        if (!all_finite(o->p[k].m, o->p[k].n) || !all_finite(o->p[k].s, o->p[k].n)) {
+            tr_fail("%s: optimizer state %d holds NaN or Inf", path, k);
+            goto out;
+        }
+    }
+    if (!isfinite(meta->loss_sum) || !isfinite(meta->reg_sum)) {
+        tr_fail("%s: mid-epoch loss sums hold NaN or Inf", path);
+        goto out;
+    }
     o->t = ot;
     bo->t = bt;
     rc = 0;
     goto out;
 mismatch:
     tr_fail("%s: checkpoint does not match the model's parameters", path);
+    goto out;
+truncated:
+    tr_fail("%s: truncated checkpoint", path);
 out:
     free(data);
     return rc;

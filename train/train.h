@@ -35,9 +35,14 @@ typedef struct tr_config {
 } tr_config;
 
 void tr_config_defaults(tr_config *c);
-/* Runs training as configured; returns 0 or -1 with tr_error() set. *final_acc gets the test accuracy of
- * the final (quantized) network if not NULL. */
+/* Runs training as configured; returns 0, or -1 with tr_error() set, or 1 when a stop signal ended it early
+ * (a checkpoint was written: --ckpt, else <--out>.ckpt, else TR_DEFAULT_STOP_CKPT). *final_acc gets the test
+ * accuracy of the final (quantized) network if not NULL. */
 int tr_train_run(const tr_config *c, double *final_acc);
+#define TR_DEFAULT_STOP_CKPT "bitern-train.ckpt"
+/* Makes SIGINT and SIGTERM stop tr_train_run after the current batch (a second one kills). */
+void tr_train_catch_signals(void);
+int tr_train_stop_signal(void);   /* the signal that stopped training, 0 if none */
 const char *tr_quant_name(tr_quant_mode q);
 /* Loads a .btn model and measures it on a dataset's test split. */
 int tr_evaluate_file(const char *model_path, const char *dataset, const char *data_dir, int batch, double *acc,
