@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Where datasets are looked for, in order: --data-dir, $BITERN_DATA, the system's dataset directories. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -40,6 +42,12 @@ static int candidate_bases(const char *name, const char *data_dir, const char **
 
 int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, tr_dataset *test)
 {
+    /* A mistyped --data-dir would otherwise surface as "not found" after the fallbacks: name it. */
+    struct stat st;
+    if (data_dir && stat(data_dir, &st) < 0)
+        return tr_fail("data directory %s: %s", data_dir, strerror(errno));
+    if (data_dir && !S_ISDIR(st.st_mode))
+        return tr_fail("data directory %s: not a directory", data_dir);
     const char *bases[3];
     int nb = candidate_bases(name, data_dir, bases, 3);
     char where[512] = "";
@@ -64,10 +72,11 @@ int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, t
                 return -1;
             }
             if (train->h != test->h || train->w != test->w) {
+                tr_fail("%s: training images are %dx%d but test images %dx%d", paths[2], train->h, train->w,
+                        test->h, test->w);
                 tr_dataset_free(train);
                 tr_dataset_free(test);
-                return tr_fail("%s: training images are %dx%d but test images %dx%d", paths[2], train->h,
-                               train->w, test->h, test->w);
+                return -1;
             }
             return 0;
         }

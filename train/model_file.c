@@ -3,6 +3,7 @@
 
 #include <bitern.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,7 +192,9 @@ int tr_model_load(const char *path, tr_model *m, int batch_cap)
         goto fail;
     }
     if (tr_model_build(m, desc, (int)nl, (int)in_c, (int)in_h, (int)in_w, (int)ncls, batch_cap, NULL) < 0) {
-        tr_fail("%s: inconsistent layers: %s", path, tr_error());
+        char why[256];   /* tr_error() is the buffer tr_fail writes: copy it first */
+        snprintf(why, sizeof why, "%s", tr_error());
+        tr_fail("%s: inconsistent layers: %s", path, why);
         free(offsets);
         goto fail;
     }
