@@ -30,9 +30,23 @@ int tr_idx_load_pair(const char *images, const char *labels, tr_dataset *out);
 /* CIFAR-10 binary batches: records of 1 label byte + 3072 pixel bytes, concatenated over the files. */
 int tr_cifar_load(const char *const *paths, int npaths, tr_dataset *out);
 
-/* Finds a dataset ("mnist", "fashion-mnist", "cifar10") in: data_dir (if not NULL), then $BITERN_DATA, then
- * /usr/share/datasets/<name>/ (where Debian's dataset-fashion-mnist installs). In each base directory both
- * base/ and base/<name>/ are tried, and for IDX files both the .gz and the plain name. */
+/* The search order, one for train, eval and `bitern data`: data_dir (if not NULL), $BITERN_DATA, the per-user
+ * directory (tr_data_user_dir), then /usr/share/datasets (where Debian's dataset-fashion-mnist installs).
+ * Returns how many bases were put in `bases`; the per-user string stays valid until the next call. */
+#define TR_DATA_MAX_BASES 4
+#define TR_DATA_PATH_MAX 1024
+int tr_data_bases(const char *data_dir, const char *bases[TR_DATA_MAX_BASES]);
+
+/* $XDG_DATA_HOME/bitern/datasets, else $HOME/.local/share/bitern/datasets (in buf); NULL if neither is set. */
+const char *tr_data_user_dir(char *buf, size_t cap);
+
+/* The first base, in search order, holding all `nfiles` files of dataset `name` in base/ or base/<name>/ (also
+ * base/cifar-10-batches-bin/ for cifar10); with try_gz each name is tried with ".gz" first, then as given.
+ * Fills paths[0..nfiles) and returns the base's index, or -1 if no base holds them all. */
+int tr_data_locate(const char *name, const char *data_dir, const char *const *files, int nfiles, int try_gz,
+                   char (*paths)[TR_DATA_PATH_MAX]);
+
+/* Finds a dataset ("mnist", "fashion-mnist", "cifar10") with tr_data_locate and loads it. */
 int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, tr_dataset *test);
 
 /* Keeps the first n examples (n >= d->n leaves it alone): quick runs and tests. */
