@@ -169,7 +169,7 @@ static int levels(bitern_isa *out)
 }
 
 /* top_pred: NULL at the top level, where *keep_pred receives the predictions; else those to agree with. */
-static int measure_level(const cmp_run *r, cmp_model *m, bte_engine *e, const float *x, const uint8_t *y,
+static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, const float *x, const uint8_t *y,
                          size_t n_all, bitern_isa isa, const int *top_pred, int **keep_pred, cmp_level *out)
 {
     if (bitern_set_isa(bitern_isa_level_name(isa)) != BITERN_OK) {
@@ -215,8 +215,11 @@ static int measure_level(const cmp_run *r, cmp_model *m, bte_engine *e, const fl
     return 0;
 }
 
-static int eval_model(const cmp_run *r, cmp_model *m, const float *x, const uint8_t *y, size_t n)
+/* Measures one model at every level; the engine is kept in *keep for the interleaved latency pass. */
+static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, const float *x, bte_engine **keep)
 {
+    const uint8_t *y = test->y;
+    size_t n = test->n;
     bte_engine *e = bte_load(m->path);
     if (!e) {
         fprintf(stderr, "bitern compare: %s\n", bte_error());
@@ -226,6 +229,11 @@ static int eval_model(const cmp_run *r, cmp_model *m, const float *x, const uint
     bte_shape(e, &ic, &ih, &iw, &nc);
     int rc = -1;
     int *top_pred = NULL;
+    if (ic != test->c || ih != test->h || iw != test->w) {
+        fprintf(stderr, "bitern compare: %s takes %dx%dx%d images, %s has %dx%dx%d\n", m->path, ic, ih, iw,
+                r->dataset, test->c, test->h, test->w);
+        goto out;
+    }
     if (nc != TR_NUM_CLASSES) {
         fprintf(stderr, "bitern compare: %s has %d outputs, %s has %d classes\n", m->path, nc, r->dataset,
                 TR_NUM_CLASSES);
@@ -250,8 +258,61 @@ static int eval_model(const cmp_run *r, cmp_model *m, const float *x, const uint
 out:
     bitern_set_isa("native");
     free(top_pred);
-    bte_free(e);
+    if (rc == 0)
+        *keep = e;
+    else
+        bte_free(e);
     return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return (u > v) - (u < v);
+}
+
+/*
+ * The batch-1 latencies that the tables compare, at the top level: the models take turns image by image, so
+ * that whatever else the machine does in the meantime falls on all of them alike. Measured one model after
+ * the other, minutes apart, a shared machine's load changes the ranking of models that differ by 10%.
+ */
+static int interleaved_latency(cmp_run *r, bte_engine **e, const float *x, size_t n, size_t in_size)
+{
+    size_t L = (size_t)r->lat_n < n ? (size_t)r->lat_n : n;
+    double *lat = malloc(CMP_N_MODELS * L * sizeof(double));
+    float logits[TR_NUM_CLASSES];
+    if (!lat) {
+        fprintf(stderr, "bitern compare: out of memory\n");
+        return -1;
+    }
+    fprintf(stderr, "bitern compare: batch-1 latency, the four models in turn, %zu images\n", L);
+    for (int k = 0; k < CMP_N_MODELS; k++) {
+        bte_set_threads(e[k], 1);
+        for (size_t i = 0; i < L && i < 16; i++)   /* warm-up, as bte_measure does */
+            if (bte_forward(e[k], x + i * in_size, 1, logits) < 0)
+                goto fail;
+    }
+    for (size_t i = 0; i < L; i++)
+        for (int k = 0; k < CMP_N_MODELS; k++) {
+            double t0 = bte_now();
+            if (bte_forward(e[k], x + i * in_size, 1, logits) < 0)
+                goto fail;
+            lat[(size_t)k * L + i] = bte_now() - t0;
+        }
+    for (int k = 0; k < CMP_N_MODELS; k++) {
+        double *v = lat + (size_t)k * L;
+        cmp_level *top = &r->m[k].levels[0];
+        qsort(v, L, sizeof(double), cmp_double);
+        top->lat_n = L;
+        top->lat_med = L % 2 ? v[L / 2] : 0.5 * (v[L / 2 - 1] + v[L / 2]);
+        top->lat_p99 = v[(size_t)(0.99 * (double)(L - 1) + 0.5)];
+    }
+    free(lat);
+    return 0;
+fail:
+    fprintf(stderr, "bitern compare: %s\n", bte_error());
+    free(lat);
+    return -1;
 }
 
 static void describe_machine(cmp_run *r, int argc, char **argv)
@@ -295,6 +356,7 @@ int bitern_cmd_compare(int argc, char **argv)
     tr_dataset_free(&train);
     int rc = 1;
     float *x = NULL;
+    bte_engine *engines[CMP_N_MODELS] = {0};
     if (make_dir(out_dir) < 0)
         goto out;
     for (int k = 0; k < CMP_N_MODELS; k++) {
@@ -349,8 +411,10 @@ int bitern_cmd_compare(int argc, char **argv)
     bte_dataset_floats(&test, 0, test.n, x);
     fprintf(stderr, "\n");
     for (int k = 0; k < CMP_N_MODELS; k++)
-        if (eval_model(r, &r->m[k], x, test.y, test.n) < 0)
+        if (eval_model(r, &r->m[k], &test, x, &engines[k]) < 0)
             goto out;
+    if (interleaved_latency(r, engines, x, test.n, in_size) < 0)
+        goto out;
     if (cmp_write_reports(r) < 0)
         goto out;
     int prc2 = cmp_write_plots(r);
@@ -361,6 +425,8 @@ int bitern_cmd_compare(int argc, char **argv)
     printf("\nresults in %s/ (results.md, results.csv, results.json%s)\n", out_dir, prc2 == 0 ? ", *.png" : "");
     rc = 0;
 out:
+    for (int k = 0; k < CMP_N_MODELS; k++)
+        bte_free(engines[k]);
     free(x);
     tr_dataset_free(&test);
     return rc;

@@ -76,7 +76,8 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
         fprintf(f, "Model `%s`, %d epochs, seed %llu, %d training thread%s. ", r->spec, r->epochs, r->seed, r->threads,
                 r->threads > 1 ? "s" : "");
     fprintf(f, "Accuracy on the %zu test images, by the engine at the top kernel level; latency of one image at "
-               "batch 1 on one thread (median of %zu).\n\n", top(fl)->images, top(fl)->lat_n);
+               "batch 1 on one thread (median of %zu, the four models taking turns image by image).\n\n",
+            top(fl)->images, top(fl)->lat_n);
     fprintf(f, "| model | depths | test accuracy | trainer's accuracy | model bytes | bits / quantized weight | "
                "latency, batch 1 | vs float | images/s, batch 64, %d thread%s |\n",
             r->threads, r->threads > 1 ? "s" : "");
