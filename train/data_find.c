@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Where datasets are looked for, in order: --data-dir, $BITERN_DATA, the per-user directory, the system's
  * dataset directories. `bitern data` uses the same functions, so what it lists is what train/eval load. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -89,6 +91,12 @@ static void searched(const char *data_dir, char *where, size_t cap)
 
 int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, tr_dataset *test)
 {
+    /* A mistyped --data-dir would otherwise surface as "not found" after the fallbacks: name it. */
+    struct stat st;
+    if (data_dir && stat(data_dir, &st) < 0)
+        return tr_fail("data directory %s: %s", data_dir, strerror(errno));
+    if (data_dir && !S_ISDIR(st.st_mode))
+        return tr_fail("data directory %s: not a directory", data_dir);
     char where[2048];
     searched(data_dir, where, sizeof where);
     if (strcmp(name, "mnist") == 0 || strcmp(name, "fashion-mnist") == 0) {
@@ -105,10 +113,11 @@ int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, t
             return -1;
         }
         if (train->h != test->h || train->w != test->w) {
+            tr_fail("%s: training images are %dx%d but test images %dx%d", paths[2], train->h, train->w, test->h,
+                    test->w);   /* before the free: the sizes live in the datasets */
             tr_dataset_free(train);
             tr_dataset_free(test);
-            return tr_fail("%s: training images are %dx%d but test images %dx%d", paths[2], train->h, train->w,
-                           test->h, test->w);
+            return -1;
         }
         return 0;
     }
