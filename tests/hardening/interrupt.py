@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bad_inputs import make_mnist_dir  # noqa: E402
+from fixtures import make_mnist_dir  # noqa: E402
 
 # SQ with dropout and batch norm: beta, the regularizer ramp, the depth decision, the quantized fine-tuning
 # and the dropout stream all have to resume exactly.
@@ -39,7 +39,9 @@ class Run:
         self.bitern, self.rechecksum, self.tmp = args.bitern, args.rechecksum, tmp
         self.data = make_mnist_dir(os.path.join(tmp, "data"), n_train=args.n_train, n_test=128)
         self.train = TRAIN + ["--data-dir", self.data, "--epochs", str(args.epochs)]
-        self.env = dict(os.environ, BITERN_NO_REEXEC="1", BITERN_DATA="/nonexistent")
+        self.env = dict(os.environ, BITERN_NO_REEXEC="1", BITERN_DATA=os.path.join(tmp, "none"),
+                        HOME=os.path.join(tmp, "none"))
+        self.env.pop("XDG_DATA_HOME", None)
 
     def cmd(self, out, ckpt, resume=False, log=None):
         c = [self.bitern, "train"] + self.train + ["--out", out, "--ckpt", ckpt, "--quiet"]
@@ -119,7 +121,7 @@ def kill_mode(args, R, ref, t_ref, rng):
         resume = os.path.exists(ckpt)
         p = R.start(R.cmd(out, ckpt, resume))
         # short lives, so that most rounds end in a kill rather than the training's end
-        deadline = time.monotonic() + rng.uniform(0.02, 0.1 * t_ref)
+        deadline = time.monotonic() + rng.uniform(0.02, 0.05 * t_ref)
         at_save = k % 2 == 1
         saw_tmp = False
         while time.monotonic() < deadline and p.poll() is None:
