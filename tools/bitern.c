@@ -15,6 +15,9 @@ static const struct {
 #ifdef BITERN_HAVE_TRAIN
     { "train", bitern_cmd_train, "train a float, binary, ternary or Smart-Quantization model on a dataset" },
 #endif
+#ifdef BITERN_HAVE_DATA
+    { "data", bitern_cmd_data, "list, verify (SHA-256) and download the datasets: mnist, fashion-mnist, cifar10" },
+#endif
 #ifdef BITERN_HAVE_ENGINE
     { "eval", bitern_cmd_eval, "run a .btn model on the kernels: accuracy, latency, throughput, size" },
     { "compare", bitern_cmd_compare, "train float, binary, ternary and SQ models; compare accuracy, bytes, speed per ISA" },

@@ -7,6 +7,9 @@ int bitern_cmd_info(int argc, char **argv);
 #ifdef BITERN_HAVE_TRAIN
 int bitern_cmd_train(int argc, char **argv);  /* train/cmd_train.c */
 #endif
+#ifdef BITERN_HAVE_DATA
+int bitern_cmd_data(int argc, char **argv);   /* tools/cmd_data.c */
+#endif
 #ifdef BITERN_HAVE_ENGINE
 int bitern_cmd_eval(int argc, char **argv);   /* engine/cmd_eval.c */
 int bitern_cmd_compare(int argc, char **argv);   /* compare/cmd_compare.c */
