@@ -104,7 +104,7 @@ bad = [
     (["--threads", "x"], 2, "--threads: 'x' is not an integer"),
     (["--bogus", "1"], 2, "unknown option '--bogus'"),
     (["--models", out, "--epochs", "3"], 2, "--models loads trained models"),
-    (["--dataset", "mnist", "--data-dir", "/nonexistent"], 1, "data directory /nonexistent"),
+    (["--dataset", "mnist", "--data-dir", "/nonexistent"], 1, "/nonexistent"),
     (["--models", "/nonexistent", "--dataset", "mnist", "--data-dir", data_dir], 1, "/nonexistent/float.btn"),
     (["--models", out, "--dataset", "cifar10", "--data-dir", data_dir], 1, "not on --dataset cifar10"),
     (["--dataset", "mnist", "--data-dir", data_dir, "--out", "/proc/version"], 1, "/proc/version"),
