@@ -304,6 +304,15 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
             }
         }
         tr_optim_step(&r->opt, lr);
+        /* BinaryConnect keeps its latent weights in [-1, 1]: beyond that, sign() no longer changes and the weight
+         * would drift on, out of reach of the gradient that could flip it back. */
+        if (c->quant == TR_Q_BC)
+            for (int i = 0; i < m->n; i++) {
+                tr_layer *l = &m->layers[i];
+                if (l->quantizable)
+                    for (size_t j = 0; j < l->nw; j++)
+                        l->w[j] = l->w[j] > 1.0f ? 1.0f : l->w[j] < -1.0f ? -1.0f : l->w[j];
+            }
         /* beta's Adam normalizes its gradient lambda(t) * dR/dbeta, so lambda's ramp would not slow it down: without
          * the factor lambda(t) / lambda, beta ran at full speed while lambda was still ~0, driven by the unregularized
          * weight distribution (a Gaussian heap at 0 in every layer: beta -> pi/4 within ~200 steps), and the widest
