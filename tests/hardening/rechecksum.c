@@ -38,6 +38,8 @@ int main(int argc, char **argv)
         XXH64_hash_t stored = 0;
         for (int i = 0; i < 8; i++)
             stored |= (XXH64_hash_t)buf[size - 8 + i] << (8 * i);
+        free(buf);
+        fclose(f);
         if (stored != h) {
             fprintf(stderr, "%s: checksum mismatch\n", argv[1]);
             return 1;
