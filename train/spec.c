@@ -70,7 +70,8 @@ static int parse_token(const char *tok, tr_layer_desc *d)
         char *ee;
         errno = 0;
         double p = strtod(tok + 5, &ee);
-        if (errno || ee == tok + 5 || *ee || !(p >= 0.0 && p < 1.0))
+        /* The float is what is stored and what the model checks: 0.999999999999999 rounds up to 1. */
+        if (errno || ee == tok + 5 || *ee || !(p >= 0.0 && (float)p < 1.0f))
             return tr_fail("bad layer '%s': expected drop:P with P in [0, 1)", tok);
         d->type = TR_DROPOUT;
         d->drop_p = (float)p;

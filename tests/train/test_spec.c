@@ -38,7 +38,8 @@ int main(void)
 
     const char *bad[] = {"", "fc:0", "fc:-3", "fc:10x", "fc", "conv3x4:8", "conv3x3:0", "conv3x3:8:q1",
                          "conv3x3:8:s0", "pool0", "drop:1", "drop:abc", "relu,,fc:10", "fc:10,", "gelu",
-                         "fc:99999999999999999999", "conv3x3:8:" /* fuzz/regressions/spec: read past the end */};
+                         "fc:99999999999999999999", "conv3x3:8:" /* fuzz/regressions/spec: read past the end */,
+                         "drop:0.999999999999999" /* 1.0f as a float */};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = tr_spec_parse(bad[i], &d, &n);
         CHECK(rc < 0 && tr_error()[0], "spec '%s' accepted", bad[i]);
