@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "             checks each file's SHA-256, and only then moves it into place\n\n"
             "  --data-dir DIR  searched first, and where `download` writes\n"
             "  --mirror URL    fetch from URL/NAME/<file> (or URL/NAME/<tarball>) instead of the canonical\n"
-            "                  address: file:///path works, as does a plain absolute path\n\n"
+            "                  address (file:///path works, as does a plain directory)\n\n"
             "datasets: mnist, fashion-mnist, cifar10. Search order: --data-dir, $BITERN_DATA, %s,\n"
             "/usr/share/datasets; each as DIR/ or DIR/NAME/.\n",
             u ? u : "$XDG_DATA_HOME/bitern/datasets", u ? u : "$XDG_DATA_HOME/bitern/datasets");

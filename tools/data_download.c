@@ -3,6 +3,7 @@
  * interrupted or corrupted download never leaves something train or eval would load. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +191,7 @@ static int extract(const ds_dataset *d, const char *dir, const char *tgz, const 
             rc = -1;
         }
         if (rc == 0 && !data_hash_verdict(f, hex)) {
-            char src[3 * PATH_CAP];
+            char src[4 * PATH_CAP + 300];
             snprintf(src, sizeof src, "%s (member %s)", url, m.name);
             rc = mismatch(dir, f, src, hex);
         }
@@ -253,7 +254,7 @@ static const char *dest_root(const char *data_dir, char *buf, size_t cap)
 
 int data_download(const ds_dataset *d, const char *data_dir, const char *mirror)
 {
-    char rootbuf[PATH_CAP], dir[PATH_CAP], url[2 * PATH_CAP];
+    char rootbuf[PATH_CAP], dir[PATH_CAP], url[3 * PATH_CAP];
     const char *root = dest_root(data_dir, rootbuf, sizeof rootbuf);
     if (!root) {
         fprintf(stderr, "bitern data download: nowhere to put it: give --data-dir, or set BITERN_DATA or HOME\n");
@@ -280,13 +281,19 @@ int data_download(const ds_dataset *d, const char *data_dir, const char *mirror)
                 "(install libcurl4-openssl-dev and rebuild; list and verify work without it)\n");
         return 1;
     }
-    char mbuf[PATH_CAP];
+    char mbuf[2 * PATH_CAP], abs[PATH_MAX];
     if (mirror) {
-        /* A bare absolute path is a local mirror: spare the user the file:// prefix. */
-        size_t l = strlen(mirror);
-        while (l > 1 && mirror[l - 1] == '/')
+        /* Without a scheme the mirror is a local directory: spare the user the file:// and the absolute path. */
+        int local = !strstr(mirror, "://");
+        if (local && !realpath(mirror, abs)) {
+            fprintf(stderr, "bitern data download: mirror %s: %s\n", mirror, strerror(errno));
+            return 1;
+        }
+        const char *m = local ? abs : mirror;
+        size_t l = strlen(m);
+        while (l > 1 && m[l - 1] == '/')
             l--;
-        snprintf(mbuf, sizeof mbuf, "%s%.*s", mirror[0] == '/' ? "file://" : "", (int)l, mirror);
+        snprintf(mbuf, sizeof mbuf, "%s%.*s", local ? "file://" : "", (int)l, m);
         mirror = mbuf;
     }
     signal(SIGINT, on_signal);

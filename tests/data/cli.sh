@@ -6,6 +6,7 @@ set -u
 BITERN=$1 DATA=$2 WORK=$3 CASE=$4
 [ -f "$DATA/mnist/SHA256SUMS" ] && [ -f "$DATA/cifar10/SHA256SUMS" ] || { echo "no datasets in $DATA: skipped"; exit 77; }
 DATA=$(cd "$DATA" && pwd)
+case $BITERN in /*) ;; *) BITERN=$(pwd)/$BITERN ;; esac
 T=$WORK/$CASE
 rm -rf "$T" && mkdir -p "$T" || exit 1
 # Keep the user's own directory and environment out of what the tests see.
@@ -65,7 +66,7 @@ download_mnist)
     run 0 "already there" "$BITERN" data download mnist --data-dir "$T/dl" --mirror "file://$T/nowhere"
     # Without --data-dir: $BITERN_DATA, else the per-user directory, which train and eval then search.
     BITERN_DATA=$T/env run 0 "all 4 files in $T/env/mnist" "$BITERN" data download mnist --mirror "$T/mirror"
-    run 0 "all 4 files in $XDG_DATA_HOME/bitern/datasets/mnist" "$BITERN" data download mnist --mirror "$T/mirror"
+    (cd "$T" && run 0 "all 4 files in $XDG_DATA_HOME/bitern/datasets/mnist" "$BITERN" data download mnist --mirror mirror/) || exit 1
     run 0 "4 files ok, 0 failed" "$BITERN" data verify mnist
     no_leftovers "$T"
     ;;
