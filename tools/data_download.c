@@ -60,7 +60,10 @@ static int commit_tmp(int fd, int slot, const char *dir, const char *name)
 {
     char final[PATH_CAP];
     snprintf(final, sizeof final, "%s/%s", dir, name);
-    int rc = fsync(fd);
+    /* mkstemp makes 0600; a dataset is as readable as any file the user would have written. */
+    mode_t mask = umask(0);
+    umask(mask);
+    int rc = fchmod(fd, 0644 & ~mask) < 0 ? -1 : fsync(fd);
     int err = rc < 0 ? errno : 0;
     if (close(fd) < 0 && !err)
         err = errno;
