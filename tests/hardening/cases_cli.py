@@ -165,6 +165,12 @@ def cli_train_out_ckpt(ctx):
     return ["train", "--out", "m", "--ckpt", "m"]
 
 
+@case("cli", "contradictory: --resume from the --out model", "`--out m.btn --resume m.btn`", 2,
+      "contradictory options: --resume names the --out file")
+def cli_train_resume_out(ctx):
+    return ["train", "--out", "m.btn", "--resume", "m.btn"]
+
+
 @case("cli", "contradictory: --stop-after not below --epochs", "`--epochs 2 --stop-after 2`", 2,
       "contradictory options: --stop-after must be below --epochs")
 def cli_train_stop_after(ctx):
