@@ -22,7 +22,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: bitern eval model.btn --dataset mnist|fashion-mnist|cifar10 [options]\n"
-            "  --data-dir DIR   where the dataset is (else $BITERN_DATA, then /usr/share/datasets)\n"
+            "  --data-dir DIR   where the dataset is (else $BITERN_DATA, ~/.local/share/bitern/datasets, then\n"
+            "                   /usr/share/datasets: see bitern data list)\n"
             "  --isa LEVEL      kernel level: scalar|avx2|avx512|neon|neon-dotprod|native\n"
             "  --threads T      threads over the batch; throughput is measured for 1..T (default 1)\n"
             "  --limit N        use the first N test images (default: all)\n"
