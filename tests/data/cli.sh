@@ -172,6 +172,44 @@ s.serve_forever()' "$T/mirror" "$T/port" 2>"$T/server.log" &
     run 0 "4 files ok, 0 failed" "$BITERN" data verify mnist --data-dir "$T/dl"
     kill "$server"
     ;;
+interrupt)
+    # Killed mid-transfer (a server that trickles), the download leaves no temporary or final file behind.
+    command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
+    python3 -c '
+import http.server, sys, time
+class Slow(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 24))
+        self.end_headers()
+        while True:
+            self.wfile.write(b"x" * 4096)
+            self.wfile.flush()
+            time.sleep(0.05)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), Slow)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()' "$T/port" 2>"$T/server.log" &
+    server=$!
+    i=0
+    while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    port=$(cat "$T/port") || fail "the HTTP server did not start"
+    "$BITERN" data download mnist --data-dir "$T/dl" --mirror "http://127.0.0.1:$port" >"$T/out" 2>&1 &
+    pid=$!
+    i=0
+    while [ -z "$(find "$T/dl" -name '.*.part.*' 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -n "$(find "$T/dl" -name '.*.part.*')" ] || fail "no temporary file appeared"
+    sleep 0.3
+    kill -TERM "$pid"
+    wait "$pid"
+    st=$?
+    cat "$T/out"
+    [ "$st" -eq 143 ] || fail "exit status $st after SIGTERM, expected 143"
+    no_leftovers "$T/dl"
+    [ -z "$(ls -A "$T/dl/mnist")" ] || fail "files left in $T/dl/mnist"
+    kill "$server"
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
