@@ -12,7 +12,7 @@ model byte-identical to the reference.
 
 kill: runs that are SIGKILLed at random moments, half of them the moment a checkpoint's temporary file appears
 (during a save). After each kill the checkpoint must be absent (nothing saved yet) or whole (its checksum
-matches); each next run resumes from it. Finally a run without kill ends the training, and its model must be
+matches) and load (a resume of it into scratch files); each next run resumes from it. Finally a run without kill ends the training, and its model must be
 byte-identical to the reference.
 """
 import argparse
@@ -20,6 +20,7 @@ import os
 import random
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,17 @@ class Run:
 
     def whole(self, path):
         return subprocess.run([self.rechecksum, "--check", path], capture_output=True).returncode == 0
+
+    def loads(self, ckpt, epochs):
+        """Resumes from ckpt into scratch files for at most one epoch: status 0 means the trainer loaded it."""
+        done = struct.unpack_from("<I", read(ckpt), 20)[0]   # epochs_done, after magic, version, fingerprint
+        scratch = ckpt + ".verify"
+        c = [self.bitern, "train"] + self.train + ["--out", scratch + ".btn", "--ckpt", scratch, "--quiet",
+                                                   "--resume", ckpt]
+        if done + 1 < epochs:
+            c += ["--stop-after", str(done + 1)]
+        r = subprocess.run(c, env=self.env, capture_output=True, text=True)
+        return r.returncode == 0, r.stderr.strip()[-300:]
 
 
 def read(path):
@@ -116,7 +128,7 @@ def sigint_mode(args, R, ref, t_ref, rng):
 def kill_mode(args, R, ref, t_ref, rng):
     d = tempfile.mkdtemp(dir=R.tmp, prefix="kill-")
     out, ckpt = os.path.join(d, "m.btn"), os.path.join(d, "run.ckpt")
-    fails = kills = during_save = 0
+    fails = kills = during_save = loaded = 0
     for k in range(args.rounds):
         resume = os.path.exists(ckpt)
         p = R.start(R.cmd(out, ckpt, resume))
@@ -143,19 +155,27 @@ def kill_mode(args, R, ref, t_ref, rng):
         during_save += saw_tmp
         if os.path.exists(out):
             os.unlink(out)   # killed after writing the model: train on from the checkpoint anyway
-        if os.path.exists(ckpt) and not R.whole(ckpt):
-            print("FAIL round %d: checkpoint not whole after SIGKILL" % k)
-            fails += 1
-            break
-    stale = [n for n in os.listdir(d) if ".tmp." in n]
+        if os.path.exists(ckpt):
+            if not R.whole(ckpt):
+                print("FAIL round %d: checkpoint not whole after SIGKILL" % k)
+                fails += 1
+                break
+            ok, err = R.loads(ckpt, args.epochs)
+            if not ok:
+                print("FAIL round %d: checkpoint does not load after SIGKILL: %s" % (k, err))
+                fails += 1
+                break
+            loaded += 1
+    stale = [n for n in os.listdir(d) if ".tmp." in n and ".verify" not in n]
     if not os.path.exists(out):
         r = subprocess.run(R.cmd(out, ckpt, os.path.exists(ckpt)), env=R.env, capture_output=True, text=True)
         if r.returncode != 0:
             print("FAIL final resume: status %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
             return fails + 1
     same = read(out) == ref
-    print("%d SIGKILLs (%d while a checkpoint's temporary file existed), %d stale temporary files left; final model "
-          "%s the reference" % (kills, during_save, len(stale), "equals" if same else "DIFFERS from"))
+    print("%d SIGKILLs (%d while a checkpoint's temporary file existed); the checkpoint loaded after %d of them (none "
+          "written yet after the others); %d stale temporary files left; final model %s the reference" % (
+              kills, during_save, loaded, len(stale), "equals" if same else "DIFFERS from"))
     return fails + (not same)
 
 
