@@ -28,7 +28,9 @@ static void usage(FILE *f)
             "  --mirror URL    fetch from URL/NAME/<file> (or URL/NAME/<tarball>) instead of the canonical\n"
             "                  address (file:///path works, as does a plain directory)\n\n"
             "datasets: mnist, fashion-mnist, cifar10. Search order: --data-dir, $BITERN_DATA, %s,\n"
-            "/usr/share/datasets; each as DIR/ or DIR/NAME/.\n",
+            "/usr/share/datasets; each as DIR/ or DIR/NAME/.\n"
+            "A download gives up after 30 s without a connection or 60 s under 1 KiB/s ($BITERN_DATA_TIMEOUT=SECONDS\n"
+            "sets both).\n",
             u ? u : "$XDG_DATA_HOME/bitern/datasets", u ? u : "$XDG_DATA_HOME/bitern/datasets");
 }
 

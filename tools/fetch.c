@@ -6,6 +6,7 @@
 #ifdef BITERN_HAVE_CURL
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,9 +77,23 @@ int fetch_url(const char *url, int fd, char sha256[65], uint64_t *bytes, char *e
     curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE));
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    /* No overall cap (a slow but live link may take long over CIFAR's 163 MB), only a stall one.
+     * BITERN_DATA_TIMEOUT shortens both, for tests and impatient users. */
+    long connect_s = 30, stall_s = 60;
+    const char *env = getenv("BITERN_DATA_TIMEOUT");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end || v < 1 || v > 3600) {
+            snprintf(err, errcap, "BITERN_DATA_TIMEOUT='%s': expected whole seconds, 1 to 3600", env);
+            curl_easy_cleanup(c);
+            return -1;
+        }
+        connect_s = stall_s = v;
+    }
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, connect_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;

@@ -11,7 +11,8 @@ int fetch_available(void);
 
 /* Writes the body of `url` to fd and its SHA-256 (hex) to sha256. Returns 0, or -1 with a message in err that
  * says what failed: unreachable host, HTTP status, timeout, or the write (with its errno, e.g. disk full).
- * Never waits forever: connecting is capped and a transfer slower than 1 KiB/s for a minute is dropped. */
+ * Never waits forever: connecting is capped at 30 s and a transfer slower than 1 KiB/s for 60 s is dropped
+ * ($BITERN_DATA_TIMEOUT seconds for both, if set). */
 int fetch_url(const char *url, int fd, char sha256[65], uint64_t *bytes, char *err, size_t errcap);
 
 #endif

@@ -173,19 +173,26 @@ s.serve_forever()' "$T/mirror" "$T/port" 2>"$T/server.log" &
     kill "$server"
     ;;
 interrupt)
-    # Killed mid-transfer (a server that trickles), the download leaves no temporary or final file behind.
+    # Killed mid-transfer (a server that trickles), the download leaves no temporary or final file behind; a
+    # server that stalls is given up on.
     command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
+    # Its second request stalls after the headers: the stall timeout must end the download.
     python3 -c '
 import http.server, sys, time
 class Slow(http.server.BaseHTTPRequestHandler):
+    n = 0
     def do_GET(self):
+        Slow.n += 1
         self.send_response(200)
         self.send_header("Content-Length", str(1 << 24))
         self.end_headers()
         while True:
-            self.wfile.write(b"x" * 4096)
-            self.wfile.flush()
-            time.sleep(0.05)
+            if Slow.n == 1:
+                self.wfile.write(b"x" * 4096)
+                self.wfile.flush()
+                time.sleep(0.05)
+            else:
+                time.sleep(1)
     def log_message(self, *a):
         pass
 s = http.server.HTTPServer(("127.0.0.1", 0), Slow)
@@ -208,6 +215,13 @@ s.serve_forever()' "$T/port" 2>"$T/server.log" &
     [ "$st" -eq 143 ] || fail "exit status $st after SIGTERM, expected 143"
     no_leftovers "$T/dl"
     [ -z "$(ls -A "$T/dl/mnist")" ] || fail "files left in $T/dl/mnist"
+    start=$(date +%s)
+    BITERN_DATA_TIMEOUT=2 run 1 "train-images-idx3-ubyte.gz: timed out" \
+        "$BITERN" data download mnist --data-dir "$T/dl" --mirror "http://127.0.0.1:$port"
+    [ $(($(date +%s) - start)) -lt 20 ] || fail "the stall timeout took too long"
+    no_leftovers "$T/dl"
+    BITERN_DATA_TIMEOUT=soon run 1 "BITERN_DATA_TIMEOUT='soon': expected whole seconds" \
+        "$BITERN" data download mnist --data-dir "$T/dl" --mirror "http://127.0.0.1:$port"
     kill "$server"
     ;;
 *)
