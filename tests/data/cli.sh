@@ -224,6 +224,11 @@ s.serve_forever()' "$T/port" 2>"$T/server.log" &
         "$BITERN" data download mnist --data-dir "$T/dl" --mirror "http://127.0.0.1:$port"
     kill "$server"
     ;;
+nocurl)
+    # Built without libcurl (meson registers this case only then): download says so; list and verify work.
+    run 1 "built without libcurl, so it cannot download" "$BITERN" data download mnist --data-dir "$T/dl" --mirror "$DATA"
+    no_leftovers "$T"
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
