@@ -106,9 +106,11 @@ static int cmd_list(const char *data_dir)
 static int verify_one(const ds_dataset *d, const char *data_dir, int named, int *nok, int *nbad)
 {
     char paths[DS_MAX_FILES][TR_DATA_PATH_MAX];
-    int b = data_locate(d, data_dir, paths), any = 0;
-    for (int i = 0; i < d->nfiles; i++)
+    int b = data_locate(d, data_dir, paths), any = 0, all = 1;
+    for (int i = 0; i < d->nfiles; i++) {
         any |= paths[i][0] != '\0';
+        all &= paths[i][0] != '\0';
+    }
     if (!any && !named) {
         printf("%s: not found, skipped\n", d->name);
         return 0;
@@ -144,7 +146,7 @@ static int verify_one(const ds_dataset *d, const char *data_dir, int named, int 
         printf("%s  %s\n", v, p);
         ++*nok;
     }
-    if (b < 0 && any)
+    if (b < 0 && all)
         fprintf(stderr, "bitern data verify: %s: its files are not all in one directory, which train and eval "
                 "need\n", d->name);
     return b < 0 ? -1 : 0;

@@ -65,6 +65,10 @@ verify_corrupt)
     rm "$T/d/mnist/train-labels-idx1-ubyte.gz"
     run 1 "mnist/train-labels-idx1-ubyte.gz: missing" "$BITERN" data verify mnist --data-dir "$T/d"
     run 1 "cifar10/data_batch_1.bin: missing" "$BITERN" data verify cifar10 --data-dir "$T/d"
+    # All present and intact, but split over two places of the search order: train would not find them.
+    mkdir -p "$T/e/mnist" && cp "$DATA/mnist/train-labels-idx1-ubyte.gz" "$T/e/mnist/" && cp "$DATA/mnist/t10k-labels-idx1-ubyte.gz" "$T/d/mnist/" || exit 1
+    BITERN_DATA=$T/e run 1 "mnist: its files are not all in one directory" "$BITERN" data verify mnist --data-dir "$T/d"
+    grep -q "ok  $T/e/mnist/train-labels-idx1-ubyte.gz" "$T/out" || fail "the file under BITERN_DATA was not checked"
     ;;
 download_mnist)
     mkdir -p "$T/mirror/mnist" && cp "$DATA"/mnist/*.gz "$T/mirror/mnist/" || exit 1
