@@ -6,7 +6,8 @@
  *   package re-wrote the gzip headers (no file name, 2020 mtime) around the same deflate streams, CRCs and sizes.
  *   Putting back the published header (name, mtime 2017-08-31 10:50:06/27 UTC, OS 3) reproduces all four
  *   published MD5s exactly; the SHA-256s are those of the rebuilt files. Debian's copies are accepted as well,
- *   by their own SHA-256s, since their content is byte for byte the published one.
+ *   by their own SHA-256s, since their content is byte for byte the published one. tests/data/cli.sh (case
+ *   fashion) redoes that reconstruction wherever dataset-fashion-mnist is installed.
  * CIFAR-10 is published only as a tarball whose own hash we have no trustworthy record of, so each extracted
  * member is checked instead. batches.meta.txt is left out: the trainer does not read it and the shared copy
  * was regenerated, not checked against the original. */
