@@ -432,7 +432,8 @@ int tr_train_run(const tr_config *c, double *final_acc)
     openblas_set_num_threads(1);
     for (int i = 0; i < r.model.n; i++)
         r.model.layers[i].nthreads = c->threads < TR_MAX_THREADS ? c->threads : TR_MAX_THREADS;
-    for (int k = 0; k < r.train.c && k < TR_MAX_NORM_C; k++) {
+    /* both bounds: the dataset holds 3 channels' statistics at most, the model file 4 */
+    for (int k = 0; k < r.train.c && k < TR_MAX_NORM_C && k < (int)(sizeof r.train.mean / sizeof *r.train.mean); k++) {
         r.model.in_mean[k] = r.train.mean[k];
         r.model.in_std[k] = r.train.std[k];
     }
@@ -636,7 +637,8 @@ int tr_evaluate_file(const char *model_path, const char *dataset, const char *da
                 r.model.in_h, r.model.in_w, dataset, r.test.c, r.test.h, r.test.w);
         goto out;
     }
-    for (int k = 0; k < r.test.c && k < TR_MAX_NORM_C; k++) {   /* normalise as the model was trained */
+    /* normalise as the model was trained */
+    for (int k = 0; k < r.test.c && k < TR_MAX_NORM_C && k < (int)(sizeof r.test.mean / sizeof *r.test.mean); k++) {
         r.test.mean[k] = r.model.in_mean[k];
         r.test.std[k] = r.model.in_std[k];
     }
