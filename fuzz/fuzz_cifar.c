@@ -3,6 +3,8 @@
  * The CIFAR-10 reader. Input: one flags byte, then the batch file. Bit 0 of the flags passes the file twice
  * (the several-batch path: counts summed, records concatenated).
  */
+#include <stdlib.h>
+
 #include "data.h"
 #include "fuzz_util.h"
 
@@ -14,7 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path = fz_file(0, data + 1, size - 1);
     const char *paths[2] = {path, path};
     tr_dataset d;
-    if (tr_cifar_load(paths, twice ? 2 : 1, &d) == 0)
+    if (tr_cifar_load(paths, twice ? 2 : 1, &d) == 0) {
+        if (d.n == 0 || d.n * 3073 != (size - 1) * (twice ? 2 : 1))
+            abort();
+        for (size_t i = 0; i < d.n; i++)
+            if (d.y[i] >= TR_NUM_CLASSES)
+                abort();
         tr_dataset_free(&d);
+    }
     return 0;
 }

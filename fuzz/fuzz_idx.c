@@ -21,8 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *images = fz_file(0, data, ilen);
     const char *labels = fz_file(1, data + ilen, size - ilen);
     tr_dataset d;
-    if (tr_idx_load_pair(images, labels, &d) == 0)
+    if (tr_idx_load_pair(images, labels, &d) == 0) {
+        /* What the trainer relies on once a pair is accepted. */
+        if (d.n == 0 || d.c != 1 || d.h < 1 || d.w < 1 || d.h > 4096 || d.w > 4096)
+            abort();
+        for (size_t i = 0; i < d.n; i++)
+            if (d.y[i] >= TR_NUM_CLASSES)
+                abort();
         tr_dataset_free(&d);
+    }
     /* The label file alone at rank 1 and the image file at rank 3 are done inside; rank 2 is nobody's, but a
      * wrong rank must be rejected cleanly too. */
     uint32_t dims[3];
