@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "usage: bitern compare [options]\n"
             "  --dataset mnist|fashion-mnist|cifar10   (default fashion-mnist)\n"
             "  --model NAME|SPEC     architecture (default lenet; cifar-cnn for cifar10)\n"
-            "  --epochs N            training epochs of every model (default: 6 for lenet/mlp, 7 for cifar-cnn)\n"
+            "  --epochs N            training epochs of every model (default: 8 for lenet/mlp, 7 for cifar-cnn)\n"
             "  --models DIR          load DIR/{float,binary,ternary,sq}.btn (and their .jsonl logs) instead of training\n"
             "  --out DIR             results folder (default compare-DATASET-MODEL, or DIR of --models)\n"
             "  --data-dir DIR        where the dataset is (else $BITERN_DATA, then the standard places)\n"
@@ -109,7 +109,7 @@ static int parse(int argc, char **argv, cmp_run *r)
     if (!r->model)
         r->model = strcmp(r->dataset, "cifar10") ? "lenet" : "cifar-cnn";
     if (!r->epochs && !r->models_dir)
-        r->epochs = !strcmp(r->model, "cifar-cnn") ? 7 : 6;
+        r->epochs = !strcmp(r->model, "cifar-cnn") ? 7 : 8;
     const char *preset = tr_spec_preset(r->model);
     snprintf(r->spec, sizeof r->spec, "%s", preset ? preset : r->model);
     return 0;
