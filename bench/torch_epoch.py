@@ -176,6 +176,7 @@ def main():
     ap.add_argument("--augment", type=int, choices=(-1, 0, 1), default=-1, help="-1: on for CIFAR, as bitern")
     ap.add_argument("--limit-train", type=int, default=0)
     ap.add_argument("--limit-test", type=int, default=0)
+    ap.add_argument("--openblas-threads", type=int, default=0, help="OpenBLAS's own pool (default: --threads)")
     ap.add_argument("--show-config", action="store_true", help="print torch.__config__.show() to stderr")
     a = ap.parse_args()
     dataset = a.dataset or ("cifar10" if a.model == "cifar-cnn" else "mnist")
@@ -206,7 +207,8 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     common = {"impl": "torch", "torch": torch.__version__, "model": a.model, "dataset": dataset, "batch": B,
               "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
-              "train_images": N, "test_images": M, "augment": augment, "blas": blas_backend(a.threads),
+              "train_images": N, "test_images": M, "augment": augment, "blas": blas_backend(a.openblas_threads or a.threads),
+              "openblas_threads": a.openblas_threads or a.threads,
               "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE")}
     for epoch in range(a.epochs):
         t0, c0 = time.perf_counter(), time.process_time()
