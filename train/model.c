@@ -20,6 +20,8 @@ size_t tr_layer_out_size(const tr_layer *l) { return (size_t)l->out_c * l->out_h
 /* Largest activation we accept per example and largest weight matrix: keeps every int product in range. */
 #define MAX_ACT ((size_t)1 << 26)
 #define MAX_WEIGHTS ((size_t)1 << 28)
+/* All of a model's buffers together (activations and gradients for a batch, weights, optimizer state, im2col). */
+#define TR_MAX_MODEL_BYTES (8.0 * 1024 * 1024 * 1024)
 
 static int layer_shape(tr_layer *l, const tr_layer_desc *d, int idx)
 {
@@ -114,6 +116,23 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
     if (n_classes > 0 && (size_t)c * h * w != (size_t)n_classes) {
         tr_model_free(m);
         return tr_fail("the last layer gives %d x %d x %d outputs, the dataset has %d classes", c, h, w, n_classes);
+    }
+    /* Each layer's shapes are bounded, but not their sum: a few KB of model file with 80 layers over a huge input
+     * asked for ~40 GB, which calloc grants lazily until strict overcommit or a first touch ends the process.
+     * The buffers below, counted before any is allocated, get a budget and a message instead. */
+    double floats = 0.0;
+    for (int i = 0; i < n; i++) {
+        const tr_layer *l = &m->layers[i];
+        double in = (double)batch_cap * (double)tr_layer_in_size(l), out = (double)batch_cap * (double)tr_layer_out_size(l);
+        floats += 3.0 * in + 2.0 * out + 4.0 * (double)l->nw;
+        if (l->type == TR_CONV)
+            floats += 2.0 * (double)l->fan_in * (double)l->out_h * (double)l->out_w;
+    }
+    if (floats * sizeof(float) > TR_MAX_MODEL_BYTES) {
+        tr_model_free(m);
+        return tr_fail("the model needs %.1f GiB of buffers at batch %d, more than the %.0f GiB allowed: its layers "
+                       "or input are far too large", floats * sizeof(float) / (1024.0 * 1024 * 1024), batch_cap,
+                       TR_MAX_MODEL_BYTES / (1024.0 * 1024 * 1024));
     }
     for (int i = 0; i < n; i++) {
         tr_layer *l = &m->layers[i];
