@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "  --data-dir DIR        where the dataset is (else $BITERN_DATA, then the standard places)\n"
             "  --threads T           training threads, and throughput for 1..T threads (default: all cores)\n"
             "  --seed S              training seed (default 1)\n"
+            "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.02); higher, more binary\n"
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
             "  --limit-train N       train on the first N training images only (quick runs, tests)\n");
@@ -61,6 +62,7 @@ static int parse(int argc, char **argv, cmp_run *r)
 {
     long v;
     r->dataset = "fashion-mnist";
+    r->gamma = -1.0f;   /* unset: the trainer's default */
     r->seed = 1;
     r->check_n = 2000;
     r->lat_n = 1000;
@@ -89,6 +91,15 @@ static int parse(int argc, char **argv, cmp_run *r)
         else if (!strcmp(a, "--epochs")) { if (parse_long(a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
         else if (!strcmp(a, "--threads")) { if (parse_long(a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
         else if (!strcmp(a, "--seed")) { if (parse_long(a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
+        else if (!strcmp(a, "--gamma")) {
+            char *end;
+            errno = 0;
+            r->gamma = strtof(s, &end);
+            if (errno || end == s || *end || !(r->gamma >= 0.0f && r->gamma <= 10.0f)) {
+                fprintf(stderr, "bitern compare: --gamma: '%s' is not a number in [0, 10]\n", s);
+                return -1;
+            }
+        }
         else if (!strcmp(a, "--check-n")) { if (parse_long(a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
         else if (!strcmp(a, "--latency-n")) { if (parse_long(a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
         else if (!strcmp(a, "--limit-train")) { if (parse_long(a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
@@ -101,9 +112,9 @@ static int parse(int argc, char **argv, cmp_run *r)
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
         return -1;
     }
-    if (r->models_dir && (r->epochs || r->limit_train || r->model)) {
-        fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs and --limit-train do not "
-                        "apply\n");
+    if (r->models_dir && (r->epochs || r->limit_train || r->model || r->gamma >= 0.0f)) {
+        fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --gamma and --limit-train "
+                        "do not apply\n");
         return -1;
     }
     if (!r->model)
@@ -140,6 +151,8 @@ static int train_one(const cmp_run *r, cmp_model *m)
     c.threads = r->threads;
     c.seed = r->seed;
     c.limit_train = r->limit_train;
+    if (r->gamma >= 0.0f)
+        c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
     c.log = m->log;
     fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s)\n", cmp_kind_name(m->kind),

@@ -57,6 +57,7 @@ typedef struct cmp_run {
     const char *dataset, *model, *data_dir, *models_dir, *out_dir;
     char spec[1024];
     int epochs, threads, check_n, lat_n;
+    float gamma;                 /* SQ's gamma, < 0: the trainer's default */
     unsigned long long seed;
     size_t limit_train;
     char cpu[128], openblas_core[64], date[32], command[2048];

@@ -73,8 +73,13 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
     if (r->models_dir)
         fprintf(f, "Model `%s`, loaded from `%s` (%d epochs, per the training logs). ", r->spec, r->models_dir, r->epochs);
     else
-        fprintf(f, "Model `%s`, %d epochs, seed %llu, %d training thread%s. ", r->spec, r->epochs, r->seed, r->threads,
-                r->threads > 1 ? "s" : "");
+    {
+        char gamma[32] = "0.02 (default)";
+        if (r->gamma >= 0.0f)
+            snprintf(gamma, sizeof gamma, "%g", r->gamma);
+        fprintf(f, "Model `%s`, %d epochs, seed %llu, %d training thread%s, SQ gamma %s. ", r->spec, r->epochs, r->seed,
+                r->threads, r->threads > 1 ? "s" : "", gamma);
+    }
     fprintf(f, "Accuracy on the %zu test images, by the engine at the top kernel level; latency of one image at "
                "batch 1 on one thread (median of %zu, the four models taking turns image by image).\n\n",
             top(fl)->images, top(fl)->lat_n);

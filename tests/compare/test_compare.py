@@ -103,6 +103,8 @@ bad = [
     (["--epochs", "0"], 2, "--epochs: '0' is not an integer"),
     (["--threads", "x"], 2, "--threads: 'x' is not an integer"),
     (["--bogus", "1"], 2, "unknown option '--bogus'"),
+    (["--gamma", "-1"], 2, "--gamma: '-1' is not a number"),
+    (["--gamma", "nan"], 2, "--gamma: 'nan' is not a number"),
     (["--models", out, "--epochs", "3"], 2, "--models loads trained models"),
     (["--dataset", "mnist", "--data-dir", "/nonexistent"], 1, "/nonexistent"),
     (["--models", "/nonexistent", "--dataset", "mnist", "--data-dir", data_dir], 1, "/nonexistent/float.btn"),
