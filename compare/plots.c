@@ -27,23 +27,22 @@ static void quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-static void output(FILE *f, const cmp_run *r, const char *name, int w, int h)
+/* Names relative to the results folder, where gnuplot runs; bitern passes suffix='.tmp' and renames. */
+static void output(FILE *f, const char *name, int w, int h)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.png.tmp", r->out_dir, name);
-    fprintf(f, "\nset terminal pngcairo size %d,%d font ',10' noenhanced\nset output ", w, h);
-    quoted(f, path);
-    fprintf(f, "\nreset session\nset grid\n");
+    /* reset, not reset session: that would drop suffix with the other user variables */
+    fprintf(f, "\nreset\nset terminal pngcairo size %d,%d font ',10' noenhanced\nset output '%s.png'.suffix\n"
+               "set grid\n", w, h, name);
 }
 
 static double bits(int depth) { return depth == TR_DEPTH_BINARY ? 1 : depth == TR_DEPTH_TERNARY ? 2 : 32; }
 
 static void script(const cmp_run *r, FILE *f)
 {
-    fprintf(f, "# bitern compare: %s, %s. Written by `%s`; run `gnuplot plots.gp` in this folder's parent "
-               "to redraw.\n", r->dataset, r->model, r->command);
+    fprintf(f, "# bitern compare: %s, %s. Written by `%s`; `gnuplot plots.gp` in this folder redraws the plots.\n"
+               "if (!exists('suffix')) suffix = ''\n", r->dataset, r->model, r->command);
 
-    output(f, r, "acc_vs_bytes", 900, 600);
+    output(f, "acc_vs_bytes", 900, 600);
     fprintf(f, "set title 'Accuracy against model bytes: %s, %s (engine, %s)'\n", r->dataset, r->model,
             bitern_isa_level_name(r->m[CMP_SQ].levels[0].isa));
     fprintf(f, "set logscale x\nset format x '%%.0s%%cB'\nset xlabel 'model bytes (packed weights + scales + float parameters)'\n"
@@ -53,7 +52,7 @@ static void script(const cmp_run *r, FILE *f)
     fprintf(f, "EOD\nplot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, "
                "'' using 2:3:1 with labels offset 0,1.3 notitle\n");
 
-    output(f, r, "latency", 1000, 600);
+    output(f, "latency", 1000, 600);
     fprintf(f, "set title 'Batch-1 latency per model and kernel level (median, one thread): %s, %s'\n", r->dataset,
             r->model);
     fprintf(f, "set logscale y\nset ylabel 'microseconds per image'\nset style fill solid 0.7\nset boxwidth 0.7\n"
@@ -68,7 +67,7 @@ static void script(const cmp_run *r, FILE *f)
                "'' using 0:2:(sprintf('%%.0f', $2)) with labels offset 0,0.8 notitle\n");
 
     const cmp_model *sq = &r->m[CMP_SQ];
-    output(f, r, "sq_depth", 900, 600);
+    output(f, "sq_depth", 900, 600);
     fprintf(f, "set title 'The SQ model, layer by layer: bits per weight (%s, %s)'\n", r->dataset, r->model);
     fprintf(f, "set logscale y 2\nset yrange [0.5:64]\nset ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'\n"
                "set style fill solid 0.7\nset boxwidth 0.6\n$S << EOD\n");
@@ -81,13 +80,16 @@ static void script(const cmp_run *r, FILE *f)
     fprintf(f, "EOD\nplot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, "
                "'' using 0:2:3 with labels offset 0,1 notitle\n");
 
-    output(f, r, "beta", 900, 600);
+    output(f, "beta", 900, 600);
     fprintf(f, "set title 'SQ: beta of each quantized layer over training (%s, %s)'\n", r->dataset, r->model);
     fprintf(f, "set xlabel 'epoch'\nset xtics 1\nset ylabel 'beta (rad)'\nset yrange [0.7:1.65]\nset key bottom right\n");
     fprintf(f, "set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2\n"
                "set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6\n"
                "set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2\n"
-               "set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8\n");
+               "set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8\n"
+               "set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'\n"
+               "set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) "
+               "offset 0,-0.8 tc rgb 'red'\n");
     const cmp_trace *t = &sq->trace;
     if (!sq->has_trace || t->n_layers == 0) {
         fprintf(f, "set label 'no training log found for the SQ model' at graph 0.3, graph 0.5\n"
@@ -157,7 +159,7 @@ int cmp_write_plots(const cmp_run *r)
     }
     if (!have_gnuplot()) {
         fprintf(stderr, "bitern compare: gnuplot not found: no plots (Debian: apt-get install gnuplot-nox; then "
-                        "`gnuplot %s`)\n", gp);
+                        "`gnuplot plots.gp` in %s)\n", r->out_dir);
         return 1;
     }
     fflush(NULL);
@@ -167,7 +169,9 @@ int cmp_write_plots(const cmp_run *r)
         return -1;
     }
     if (pid == 0) {
-        execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+        if (chdir(r->out_dir) < 0)
+            _exit(127);
+        execlp("gnuplot", "gnuplot", "-e", "suffix='.tmp'", "plots.gp", (char *)NULL);
         _exit(127);
     }
     int status;
