@@ -44,19 +44,6 @@ const char *cmp_kind_name(int kind)
 
 static const tr_quant_mode kind_quant[CMP_N_MODELS] = {TR_Q_FLOAT, TR_Q_BINARY, TR_Q_TERNARY, TR_Q_SQ};
 
-static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi) {
-        fprintf(stderr, "bitern compare: %s: '%s' is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* 1: --help, 0: ok, -1: error (printed). */
 static int parse(int argc, char **argv, cmp_run *r)
 {
@@ -88,21 +75,13 @@ static int parse(int argc, char **argv, cmp_run *r)
         else if (!strcmp(a, "--models")) r->models_dir = s;
         else if (!strcmp(a, "--out")) r->out_dir = s;
         else if (!strcmp(a, "--data-dir")) r->data_dir = s;
-        else if (!strcmp(a, "--epochs")) { if (parse_long(a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
-        else if (!strcmp(a, "--threads")) { if (parse_long(a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
-        else if (!strcmp(a, "--seed")) { if (parse_long(a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
-        else if (!strcmp(a, "--gamma")) {
-            char *end;
-            errno = 0;
-            r->gamma = strtof(s, &end);
-            if (errno || end == s || *end || !(r->gamma >= 0.0f && r->gamma <= 10.0f)) {
-                fprintf(stderr, "bitern compare: --gamma: '%s' is not a number in [0, 10]\n", s);
-                return -1;
-            }
-        }
-        else if (!strcmp(a, "--check-n")) { if (parse_long(a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
-        else if (!strcmp(a, "--latency-n")) { if (parse_long(a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
-        else if (!strcmp(a, "--limit-train")) { if (parse_long(a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
+        else if (!strcmp(a, "--epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
+        else if (!strcmp(a, "--threads")) { if (tr_parse_long("compare", a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
+        else if (!strcmp(a, "--seed")) { if (tr_parse_long("compare", a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
+        else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
+        else if (!strcmp(a, "--check-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
+        else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
+        else if (!strcmp(a, "--limit-train")) { if (tr_parse_long("compare", a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
         else {
             fprintf(stderr, "bitern compare: unknown option '%s'\n", a);
             return -1;

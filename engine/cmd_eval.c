@@ -31,19 +31,6 @@ static void usage(FILE *f)
             "  --json           one JSON object on stdout instead of the text report\n");
 }
 
-static int parse_pos(const char *opt, const char *v, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < 1 || x > hi) {
-        fprintf(stderr, "bitern eval: %s: '%s' is not an integer in [1, %ld]\n", opt, v, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 static const char *depth_name(int d)
 {
     return d == TR_DEPTH_FLOAT ? "float" : d == TR_DEPTH_BINARY ? "binary" : d == TR_DEPTH_TERNARY ? "ternary" : "-";
@@ -80,9 +67,9 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         if (!strcmp(a, "--dataset")) o->dataset = v;
         else if (!strcmp(a, "--data-dir")) o->data_dir = v;
         else if (!strcmp(a, "--isa")) o->isa = v;
-        else if (!strcmp(a, "--threads")) { if (parse_pos(a, v, 256, &o->threads) < 0) return -1; }
-        else if (!strcmp(a, "--limit")) { if (parse_pos(a, v, 1L << 30, &o->limit) < 0) return -1; }
-        else if (!strcmp(a, "--latency-n")) { if (parse_pos(a, v, 1L << 30, &o->lat_n) < 0) return -1; }
+        else if (!strcmp(a, "--threads")) { if (tr_parse_long("eval", a, v, 1, 256, &o->threads) < 0) return -1; }
+        else if (!strcmp(a, "--limit")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->limit) < 0) return -1; }
+        else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->lat_n) < 0) return -1; }
         else {
             fprintf(stderr, "bitern eval: unknown option '%s'\n", a);
             return -1;

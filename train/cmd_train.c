@@ -78,32 +78,6 @@ void tr_ensure_openblas_coretype(void)
 #endif
 }
 
-static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *e;
-    errno = 0;
-    long x = strtol(v, &e, 10);
-    if (errno || e == v || *e || x < lo || x > hi) {
-        fprintf(stderr, "bitern train: %s: '%s' is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int parse_float(const char *opt, const char *v, double lo, double hi, float *out)
-{
-    char *e;
-    errno = 0;
-    double x = strtod(v, &e);
-    if (errno || e == v || *e || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "bitern train: %s: '%s' is not a number in [%g, %g]\n", opt, v, lo, hi);
-        return -1;
-    }
-    *out = (float)x;
-    return 0;
-}
-
 static int pick(const char *opt, const char *v, const char *const *names, int n, int *out)
 {
     for (int i = 0; i < n; i++)
@@ -166,7 +140,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         else if (strcmp(a, "--ckpt") == 0) c.ckpt = v;
         else if (strcmp(a, "--resume") == 0) c.resume = v;
         else if (strcmp(a, "--eval") == 0) eval_path = v;
-        else if (strcmp(a, "--stop-after") == 0) { bad = parse_long(a, v, 1, 100000, &l); c.stop_after = (int)l; }
+        else if (strcmp(a, "--stop-after") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.stop_after = (int)l; }
         else if (strcmp(a, "--quant") == 0) {
             static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
             bad = pick(a, v, q, 6, &k);
@@ -184,25 +158,25 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             static const char *const s[] = {"layer", "channel"};
             bad = pick(a, v, s, 2, &c.per_channel);
         }
-        else if (strcmp(a, "--epochs") == 0) { bad = parse_long(a, v, 1, 100000, &l); c.epochs = (int)l; }
-        else if (strcmp(a, "--ft-epochs") == 0) { bad = parse_long(a, v, 0, 100000, &l); c.ft_epochs = (int)l; }
-        else if (strcmp(a, "--batch") == 0) { bad = parse_long(a, v, 1, 65536, &l); c.batch = (int)l; }
-        else if (strcmp(a, "--threads") == 0) { bad = parse_long(a, v, 1, 256, &l); c.threads = (int)l; }
-        else if (strcmp(a, "--seed") == 0) { bad = parse_long(a, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; }
-        else if (strcmp(a, "--lr-step") == 0) { bad = parse_long(a, v, 1, 100000, &l); c.lr_step = (int)l; }
-        else if (strcmp(a, "--p") == 0) { bad = parse_long(a, v, 1, 2, &l); c.p = (int)l; }
-        else if (strcmp(a, "--augment") == 0) { bad = parse_long(a, v, 0, 1, &l); c.augment = (int)l; }
-        else if (strcmp(a, "--limit-train") == 0) { bad = parse_long(a, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; }
-        else if (strcmp(a, "--limit-test") == 0) { bad = parse_long(a, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; }
-        else if (strcmp(a, "--lr") == 0) bad = parse_float(a, v, 1e-8, 10, &c.lr);
-        else if (strcmp(a, "--wd") == 0) bad = parse_float(a, v, 0, 1, &c.wd);
-        else if (strcmp(a, "--momentum") == 0) bad = parse_float(a, v, 0, 0.999, &c.momentum);
-        else if (strcmp(a, "--lambda") == 0) bad = parse_float(a, v, 0, 1e6, &c.lambda);
-        else if (strcmp(a, "--gamma") == 0) bad = parse_float(a, v, 0, 1e3, &c.gamma);
-        else if (strcmp(a, "--beta0") == 0) bad = parse_float(a, v, 0.785398, 1.5707963, &c.beta0);
-        else if (strcmp(a, "--beta-lr") == 0) bad = parse_float(a, v, 0, 1, &c.beta_lr);
-        else if (strcmp(a, "--depth-thr") == 0) bad = parse_float(a, v, 0, 1, &c.depth_thr);
-        else if (strcmp(a, "--u0-bin") == 0) bad = parse_float(a, v, 0, 0.5, &c.u0_bin);
+        else if (strcmp(a, "--epochs") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.epochs = (int)l; }
+        else if (strcmp(a, "--ft-epochs") == 0) { bad = tr_parse_long("train", a, v, 0, 100000, &l); c.ft_epochs = (int)l; }
+        else if (strcmp(a, "--batch") == 0) { bad = tr_parse_long("train", a, v, 1, 65536, &l); c.batch = (int)l; }
+        else if (strcmp(a, "--threads") == 0) { bad = tr_parse_long("train", a, v, 1, 256, &l); c.threads = (int)l; }
+        else if (strcmp(a, "--seed") == 0) { bad = tr_parse_long("train", a, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; }
+        else if (strcmp(a, "--lr-step") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.lr_step = (int)l; }
+        else if (strcmp(a, "--p") == 0) { bad = tr_parse_long("train", a, v, 1, 2, &l); c.p = (int)l; }
+        else if (strcmp(a, "--augment") == 0) { bad = tr_parse_long("train", a, v, 0, 1, &l); c.augment = (int)l; }
+        else if (strcmp(a, "--limit-train") == 0) { bad = tr_parse_long("train", a, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; }
+        else if (strcmp(a, "--limit-test") == 0) { bad = tr_parse_long("train", a, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; }
+        else if (strcmp(a, "--lr") == 0) bad = tr_parse_float("train", a, v, 1e-8, 10, &c.lr);
+        else if (strcmp(a, "--wd") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.wd);
+        else if (strcmp(a, "--momentum") == 0) bad = tr_parse_float("train", a, v, 0, 0.999, &c.momentum);
+        else if (strcmp(a, "--lambda") == 0) bad = tr_parse_float("train", a, v, 0, 1e6, &c.lambda);
+        else if (strcmp(a, "--gamma") == 0) bad = tr_parse_float("train", a, v, 0, 1e3, &c.gamma);
+        else if (strcmp(a, "--beta0") == 0) bad = tr_parse_float("train", a, v, 0.785398, 1.5707963, &c.beta0);
+        else if (strcmp(a, "--beta-lr") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.beta_lr);
+        else if (strcmp(a, "--depth-thr") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.depth_thr);
+        else if (strcmp(a, "--u0-bin") == 0) bad = tr_parse_float("train", a, v, 0, 0.5, &c.u0_bin);
         else {
             fprintf(stderr, "bitern train: unknown option '%s'\n", a);
             usage(stderr);

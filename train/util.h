@@ -11,6 +11,10 @@
 __attribute__((format(printf, 1, 2)))
 #endif
 int tr_fail(const char *fmt, ...);
+/* Option values of the bitern commands: on error prints "bitern CMD: OPT: 'V' is not an integer (a number) in
+ * [lo, hi]" and returns -1. */
+int tr_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
+int tr_parse_float(const char *cmd, const char *opt, const char *v, double lo, double hi, float *out);
 const char *tr_error(void);
 
 /* a * b without wrap-around: 0 and *out set, or -1 if it overflows size_t. */
