@@ -30,6 +30,8 @@ static void usage(FILE *f)
             "  --data-dir DIR        where the dataset is (else $BITERN_DATA, then the standard places)\n"
             "  --threads T           training threads, and throughput for 1..T threads (default: all cores)\n"
             "  --seed S              training seed (default 1)\n"
+            "  --init-float          train float first, then start binary, ternary and SQ from it (bitern train --init)\n"
+            "  --q-epochs N          with --init-float: epochs of each quantized model (default: --epochs)\n"
             "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.02); higher, more binary\n"
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
@@ -61,6 +63,10 @@ static int parse(int argc, char **argv, cmp_run *r)
             usage(stdout);
             return 1;
         }
+        if (!strcmp(a, "--init-float")) {
+            r->init_float = 1;
+            continue;
+        }
         if (strncmp(a, "--", 2)) {
             fprintf(stderr, "bitern compare: unexpected argument '%s'\n", a);
             return -1;
@@ -76,6 +82,7 @@ static int parse(int argc, char **argv, cmp_run *r)
         else if (!strcmp(a, "--out")) r->out_dir = s;
         else if (!strcmp(a, "--data-dir")) r->data_dir = s;
         else if (!strcmp(a, "--epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
+        else if (!strcmp(a, "--q-epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; }
         else if (!strcmp(a, "--threads")) { if (tr_parse_long("compare", a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
         else if (!strcmp(a, "--seed")) { if (tr_parse_long("compare", a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
         else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
@@ -91,15 +98,21 @@ static int parse(int argc, char **argv, cmp_run *r)
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
         return -1;
     }
-    if (r->models_dir && (r->epochs || r->limit_train || r->model || r->gamma >= 0.0f)) {
-        fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --gamma and --limit-train "
-                        "do not apply\n");
+    if (r->models_dir && (r->epochs || r->limit_train || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
+        fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --q-epochs, --init-float, "
+                        "--gamma and --limit-train do not apply\n");
+        return -1;
+    }
+    if (r->q_epochs && !r->init_float) {
+        fprintf(stderr, "bitern compare: --q-epochs applies with --init-float only (else every model trains --epochs)\n");
         return -1;
     }
     if (!r->model)
         r->model = strcmp(r->dataset, "cifar10") ? "lenet" : "cifar-cnn";
     if (!r->epochs && !r->models_dir)
         r->epochs = !strcmp(r->model, "cifar-cnn") ? 7 : 8;
+    if (r->init_float && !r->q_epochs)
+        r->q_epochs = r->epochs;
     const char *preset = tr_spec_preset(r->model);
     snprintf(r->spec, sizeof r->spec, "%s", preset ? preset : r->model);
     return 0;
@@ -134,8 +147,12 @@ static int train_one(const cmp_run *r, cmp_model *m)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
     c.log = m->log;
-    fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s)\n", cmp_kind_name(m->kind),
-            c.epochs, c.threads, c.threads > 1 ? "s" : "");
+    if (r->init_float && m->kind != CMP_FLOAT) {
+        c.init = r->m[CMP_FLOAT].path;   /* trained first: the models are trained in kind order */
+        c.epochs = r->q_epochs;
+    }
+    fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s%s)\n", cmp_kind_name(m->kind),
+            c.epochs, c.threads, c.threads > 1 ? "s" : "", c.init ? ", from the float model" : "");
     double t0 = bte_now();
     if (tr_train_run(&c, NULL) < 0) {
         fprintf(stderr, "bitern compare: training the %s model failed: %s\n", cmp_kind_name(m->kind), tr_error());

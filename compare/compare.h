@@ -33,6 +33,7 @@ typedef struct cmp_level {
 typedef struct cmp_trace {
     char dataset[32], spec[1024];        /* as the log's start line says */
     int epochs;                          /* planned, from the start line */
+    int init_from_float;                 /* started from a trained float model (bitern train --init) */
     int n_epochs, n_layers, reg_epochs;
     int layer[CMP_MAX_OPS];              /* model layer index */
     double beta[CMP_MAX_EPOCHS][CMP_MAX_OPS];
@@ -57,6 +58,7 @@ typedef struct cmp_run {
     const char *dataset, *model, *data_dir, *models_dir, *out_dir;
     char spec[1024];
     int epochs, threads, check_n, lat_n;
+    int init_float, q_epochs;    /* --init-float: quantized models start from the float one, for q_epochs */
     float gamma;                 /* SQ's gamma, < 0: the trainer's default */
     unsigned long long seed;
     size_t limit_train;

@@ -9,6 +9,7 @@
 #include "compare.h"
 #include "json_out.h"
 #include "serial.h"
+#include "train.h"
 #include "util.h"
 
 static char depth_letter(int d)
@@ -63,6 +64,38 @@ static const char *grouped(size_t v)
 
 static const cmp_level *top(const cmp_model *m) { return &m->levels[0]; }
 
+/* Did the quantized models start from the float one: as asked (trained here), or as their logs say (loaded). */
+static int from_float(const cmp_run *r)
+{
+    if (!r->models_dir)
+        return r->init_float;
+    for (int k = CMP_BINARY; k < CMP_N_MODELS; k++)
+        if (r->m[k].has_trace && r->m[k].trace.init_from_float)
+            return 1;
+    return 0;
+}
+
+/* How long each model trained, e.g. "7 epochs" or "float 7 epochs, the quantized models 3 more each from it". */
+static void epochs_text(const cmp_run *r, char *b, size_t n)
+{
+    int e[CMP_N_MODELS], same = 1;
+    for (int k = 0; k < CMP_N_MODELS; k++) {
+        e[k] = r->models_dir ? (r->m[k].has_trace ? r->m[k].trace.epochs : 0) : k == CMP_FLOAT || !r->init_float ? r->epochs : r->q_epochs;
+        same &= e[k] == e[0];
+    }
+    int q_same = e[CMP_BINARY] == e[CMP_TERNARY] && e[CMP_TERNARY] == e[CMP_SQ];
+    if (from_float(r) && q_same)
+        snprintf(b, n, "float %d epochs, then binary, ternary and SQ %d epochs each, starting from the trained float "
+                       "model (`bitern train --init`)", e[0], e[CMP_BINARY]);
+    else if (from_float(r))
+        snprintf(b, n, "float %d epochs, then binary %d, ternary %d, SQ %d, starting from the trained float model "
+                       "(`bitern train --init`)", e[0], e[1], e[2], e[3]);
+    else if (same)
+        snprintf(b, n, "%d epochs", e[0]);
+    else
+        snprintf(b, n, "epochs: float %d, binary %d, ternary %d, SQ %d", e[0], e[1], e[2], e[3]);
+}
+
 void cmp_print_markdown(const cmp_run *r, FILE *f)
 {
     const cmp_model *fl = &r->m[CMP_FLOAT];
@@ -70,14 +103,20 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
     fprintf(f, "%s; kernels up to %s; float model on OpenBLAS (core %s); %s.  \n", r->cpu,
             bitern_isa_level_name(top(&r->m[CMP_SQ])->isa), r->openblas_core, r->date);
     fprintf(f, "Command: `%s`.  \n", r->command);
+    char ep[256];
+    epochs_text(r, ep, sizeof ep);
     if (r->models_dir)
-        fprintf(f, "Model `%s`, loaded from `%s` (%d epochs, per the training logs). ", r->spec, r->models_dir, r->epochs);
+        fprintf(f, "Model `%s`, loaded from `%s` (%s, per the training logs). ", r->spec, r->models_dir, ep);
     else
     {
-        char gamma[32] = "0.02 (default)";
+        tr_config dc;
+        tr_config_defaults(&dc);
+        char gamma[32];
         if (r->gamma >= 0.0f)
             snprintf(gamma, sizeof gamma, "%g", r->gamma);
-        fprintf(f, "Model `%s`, %d epochs, seed %llu, %d training thread%s, SQ gamma %s. ", r->spec, r->epochs, r->seed,
+        else
+            snprintf(gamma, sizeof gamma, "%g (default)", dc.gamma);
+        fprintf(f, "Model `%s`, %s, seed %llu, %d training thread%s, SQ gamma %s. ", r->spec, ep, r->seed,
                 r->threads, r->threads > 1 ? "s" : "", gamma);
     }
     fprintf(f, "Accuracy on the %zu test images, by the engine at the top kernel level; latency of one image at "
@@ -207,7 +246,8 @@ static void write_json(const cmp_run *r, FILE *f)
     bte_json_str(f, r->model);
     fprintf(f, ",\"spec\":");
     bte_json_str(f, r->spec);
-    fprintf(f, ",\"epochs\":%d,\"seed\":%llu,\"threads\":%d,\"cpu\":", r->epochs, r->seed, r->threads);
+    fprintf(f, ",\"epochs\":%d,\"init_from_float\":%s,\"seed\":%llu,\"threads\":%d,\"cpu\":", r->epochs,
+            from_float(r) ? "true" : "false", r->seed, r->threads);
     bte_json_str(f, r->cpu);
     fprintf(f, ",\"openblas_core\":");
     bte_json_str(f, r->openblas_core);

@@ -82,6 +82,7 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
             /* a resumed run appends to the log: the epochs that follow overwrite the same slots */
             t->reg_epochs = (int)num_after(line, "\"reg_epochs\":", -1);
             t->epochs = (int)num_after(line, "\"epochs\":", 0);
+            t->init_from_float = strstr(line, "\"init_from_float\":true") != NULL;
             str_after(line, "\"dataset\":\"", t->dataset, sizeof t->dataset);
             str_after(line, "\"model\":\"", t->spec, sizeof t->spec);
         } else if (strstr(line, "{\"final\":true")) {

@@ -24,6 +24,7 @@ static void usage(FILE *f)
             "  --lambda X  --gamma X  --p 1|2  --beta0 X  --beta-lr X  --depth-thr F  --u0-bin U   (SQ regularizer)\n"
             "  --scale channel|layer  --quant-all  --act none|binary|ternary  --augment 0|1\n"
             "  --data-dir DIR  --out model.btn  --log metrics.jsonl  --ckpt PATH  --resume PATH\n"
+            "  --init float.btn   start from a trained float model of the same architecture\n"
             "  --limit-train N  --limit-test N  --quiet  --stop-after N (end early, as if interrupted)\n"
             "  --eval model.btn   evaluate a saved model on --dataset's test split instead of training\n");
 }
@@ -93,8 +94,8 @@ static int pick(const char *opt, const char *v, const char *const *names, int n,
 static int contradictory(const tr_config *c, const char *eval_path)
 {
     const char *msg = NULL;
-    if (eval_path && (c->out || c->ckpt || c->resume || c->log || c->stop_after))
-        msg = "--eval measures a saved model: --out, --ckpt, --resume, --log and --stop-after do not apply";
+    if (eval_path && (c->out || c->ckpt || c->resume || c->log || c->stop_after || c->init))
+        msg = "--eval measures a saved model: --out, --ckpt, --resume, --init, --log and --stop-after do not apply";
     else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
         msg = "--ft-epochs applies to --quant sq, binary and ternary only (the others have no fine-tuning phase)";
     else if (c->ft_epochs > c->epochs)
@@ -139,6 +140,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         else if (strcmp(a, "--log") == 0) c.log = v;
         else if (strcmp(a, "--ckpt") == 0) c.ckpt = v;
         else if (strcmp(a, "--resume") == 0) c.resume = v;
+        else if (strcmp(a, "--init") == 0) c.init = v;
         else if (strcmp(a, "--eval") == 0) eval_path = v;
         else if (strcmp(a, "--stop-after") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.stop_after = (int)l; }
         else if (strcmp(a, "--quant") == 0) {

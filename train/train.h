@@ -25,6 +25,7 @@ typedef enum {
 
 typedef struct tr_config {
     const char *dataset, *model, *data_dir, *out, *log, *ckpt, *resume;
+    const char *init;             /* --init: a float .btn of the same architecture to start from, or NULL */
     tr_quant_mode quant;
     int epochs, ft_epochs;        /* ft_epochs < 0: default (see trainer.c) */
     int batch, threads, quant_all, per_channel, p, act, opt, sched, lr_step, augment, quiet;

@@ -121,11 +121,11 @@ static uint64_t config_fingerprint(const tr_config *c, const char *spec)
     char buf[4096];
     snprintf(buf, sizeof buf,
              "v1|%s|%s|%s|e%d|f%d|b%d|qa%d|pc%d|p%d|a%d|o%d|s%d|ls%d|au%d|lr%a|wd%a|m%a|l%a|g%a|b0%a|bl%a|dt%a|ub%a|"
-             "s%llu|lt%zu|le%zu",
+             "s%llu|lt%zu|le%zu|i%s",
              c->dataset, spec, tr_quant_name(c->quant), c->epochs, c->ft_epochs, c->batch, c->quant_all,
              c->per_channel, c->p, c->act, c->opt, c->sched, c->lr_step, c->augment, c->lr, c->wd, c->momentum,
              c->lambda, c->gamma, c->beta0, c->beta_lr, c->depth_thr, c->u0_bin, (unsigned long long)c->seed, c->limit_train,
-             c->limit_test);
+             c->limit_test, c->init ? c->init : "");
     return XXH3_64bits(buf, strlen(buf));
 }
 
@@ -366,6 +366,61 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
     return 0;
 }
 
+/* --init: start from a trained float model of the same architecture (weights, biases, batch-norm parameters and
+ * running statistics), the usual way to train a quantized network well in few epochs: its quantized layers
+ * then begin where the float network ended instead of at random. A quantized or differently shaped file is
+ * refused: copying from it would silently train something else. */
+static int init_from_file(tr_model *m, const char *path)
+{
+    tr_model src;
+    memset(&src, 0, sizeof src);
+    if (tr_model_load(path, &src, 1) < 0) {
+        char why[512];   /* tr_error's buffer is the one tr_fail writes */
+        snprintf(why, sizeof why, "%s", tr_error());
+        return tr_fail("--init: %s", why);
+    }
+    int rc = -1;
+    if (src.n != m->n || src.in_c != m->in_c || src.in_h != m->in_h || src.in_w != m->in_w ||
+        src.n_classes != m->n_classes) {
+        tr_fail("--init %s: %d layers over %dx%dx%d inputs, %d classes; this model has %d layers over %dx%dx%d, %d",
+                path, src.n, src.in_c, src.in_h, src.in_w, src.n_classes, m->n, m->in_c, m->in_h, m->in_w,
+                m->n_classes);
+        goto out;
+    }
+    for (int i = 0; i < m->n; i++) {
+        const tr_layer *a = &src.layers[i];
+        tr_layer *l = &m->layers[i];
+        if (a->type != l->type || a->in_c != l->in_c || a->in_h != l->in_h || a->in_w != l->in_w ||
+            a->out_c != l->out_c || a->out_h != l->out_h || a->out_w != l->out_w ||
+            ((l->type == TR_CONV || l->type == TR_MAXPOOL) && (a->k != l->k || a->stride != l->stride || a->pad != l->pad))) {
+            tr_fail("--init %s: layer %d is %s %dx%dx%d -> %dx%dx%d, this model's is %s %dx%dx%d -> %dx%dx%d", path, i,
+                    tr_ltype_name(a->type), a->in_c, a->in_h, a->in_w, a->out_c, a->out_h, a->out_w,
+                    tr_ltype_name(l->type), l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w);
+            goto out;
+        }
+        if (l->type == TR_DENSE || l->type == TR_CONV) {
+            if (a->depth != TR_DEPTH_FLOAT) {
+                tr_fail("--init %s: layer %d is %s: --init takes a float model", path, i,
+                        a->depth == TR_DEPTH_BINARY ? "binary" : "ternary");
+                goto out;
+            }
+            memcpy(l->w, a->w, l->nw * sizeof *l->w);
+            memcpy(l->b, a->b, (size_t)l->out_c * sizeof *l->b);
+        } else if (l->type == TR_BN) {
+            size_t C = (size_t)l->in_c;
+            memcpy(l->gamma, a->gamma, C * sizeof(float));
+            memcpy(l->bshift, a->bshift, C * sizeof(float));
+            memcpy(l->rmean, a->rmean, C * sizeof(float));
+            memcpy(l->rvar, a->rvar, C * sizeof(float));
+            l->eps = a->eps;
+        }
+    }
+    rc = 0;
+out:
+    tr_model_free(&src);
+    return rc;
+}
+
 /* Relu layers that feed a quantized layer become sign/tern when binary/ternary activations are asked for. */
 static void apply_act(tr_layer_desc *d, int n, int act, int quant_all)
 {
@@ -427,6 +482,8 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, TR_NUM_CLASSES, c->batch, &init_rng) < 0)
         goto out;
     tr_model_mark_quantizable(&r.model, c->quant_all);
+    if (c->init && !c->resume && init_from_file(&r.model, c->init) < 0)   /* a checkpoint holds its own weights */
+        goto out;
     /* With several threads the conv layers split batches themselves and OpenBLAS stays single-threaded:
      * measured on CIFAR, OpenBLAS's own threading of these small per-example GEMMs was slower than one thread. */
     openblas_set_num_threads(1);
@@ -506,16 +563,18 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (r.log)
         fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
                        "\"reg_epochs\":%d,\"ft_epochs\":%d,\"batch\":%d,\"seed\":%llu,\"threads\":%d,"
-                       "\"openblas_core\":\"%s\",\"resumed_after\":%u}\n",
+                       "\"openblas_core\":\"%s\",\"resumed_after\":%u,\"init_from_float\":%s}\n",
                 c->dataset, spec, tr_quant_name(c->quant), c->epochs, r.reg_epochs, r.ft_epochs, c->batch,
-                (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done);
+                (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done,
+                c->init ? "true" : "false");
     if (!c->quiet)
         fprintf(stderr, "bitern train: %s, %zu train / %zu test examples, model %s%s, quant %s, %d epochs "
-                        "(%d regularized, %d fine-tuning), batch %d, seed %llu, threads %d\n",
+                        "(%d regularized, %d fine-tuning), batch %d, seed %llu, threads %d%s%s\n",
                 c->dataset, r.train.n, r.test.n, spec,
                 c->act == 1 ? " (relu before quantized layers -> sign)" : c->act == 2 ? " (relu before quantized layers -> tern)" : "",
                 tr_quant_name(c->quant), c->epochs, r.reg_epochs,
-                r.ft_epochs, c->batch, (unsigned long long)c->seed, c->threads);
+                r.ft_epochs, c->batch, (unsigned long long)c->seed, c->threads, c->init ? ", from " : "",
+                c->init ? c->init : "");
     for (int e = (int)meta.epochs_done; e < c->epochs; e++) {
         if (has_reg_phase(c->quant) && !quantized && e == r.reg_epochs) {
             decide_depths(&r);

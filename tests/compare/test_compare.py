@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """`bitern compare` end to end on real MNIST, small: trains the four models on 1,500 images for 2 epochs, checks
 the results folder (tables, CSV, JSON, plots) against itself and against the model files, then runs it again
-with --models on the same folder, and checks that bad command lines fail with a message.
+with --models on the same folder and once more with --init-float, and checks that bad command lines fail with a message.
 Usage: test_compare.py BITERN DATA_DIR WORK_DIR. Exit 77 (skip) without the MNIST files."""
 import csv
 import json
@@ -97,6 +97,25 @@ if p2.returncode == 0:
               res2[n]["levels"][0]["accuracy"] == models[n]["levels"][0]["accuracy"],
               f"{n}: --models measures the same model")
 
+# --init-float: float first, then the quantized models start from it for --q-epochs; the report and the logs say so.
+fi = os.path.join(work, "compare-test-init")
+shutil.rmtree(fi, ignore_errors=True)
+p3 = run("--dataset", "mnist", "--data-dir", data_dir, "--epochs", "2", "--q-epochs", "1", "--init-float",
+         "--limit-train", "1500", "--threads", "2", "--check-n", "20", "--latency-n", "10", "--out", fi)
+check(p3.returncode == 0, "compare --init-float exits 0" + ("" if p3.returncode == 0 else ": " + p3.stderr[-2000:]))
+if p3.returncode == 0:
+    r3 = json.load(open(os.path.join(fi, "results.json")))
+    check(r3["init_from_float"] is True, "results.json: init_from_float")
+    md3 = open(os.path.join(fi, "results.md")).read()
+    check("float 2 epochs, then binary, ternary and SQ 1 epochs each, starting from the trained float model" in md3,
+          "results.md says how the models were trained")
+    for n in names:
+        start = json.loads(open(os.path.join(fi, n + ".jsonl")).readline())
+        check(start["init_from_float"] == (n != "float") and start["epochs"] == (2 if n == "float" else 1),
+              f"{n}.jsonl: init_from_float {start['init_from_float']}, epochs {start['epochs']}")
+    m3 = {m["quant"]: m for m in r3["models"]}
+    check(all(m3[n]["levels"][0]["accuracy"] > 0.5 for n in names), "--init-float models are trained models")
+
 # Bad command lines: a message and status 2 (usage) or 1, never a crash.
 bad = [
     (["--dataset", "imagenet"], 2, "unknown dataset 'imagenet'"),
@@ -106,6 +125,8 @@ bad = [
     (["--gamma", "-1"], 2, "--gamma: '-1' is not a number"),
     (["--gamma", "nan"], 2, "--gamma: 'nan' is not a number"),
     (["--models", out, "--epochs", "3"], 2, "--models loads trained models"),
+    (["--models", out, "--init-float"], 2, "--models loads trained models"),
+    (["--q-epochs", "2"], 2, "--q-epochs applies with --init-float only"),
     (["--dataset", "mnist", "--data-dir", "/nonexistent"], 1, "/nonexistent"),
     (["--models", "/nonexistent", "--dataset", "mnist", "--data-dir", data_dir], 1, "/nonexistent/float.btn"),
     (["--models", out, "--dataset", "cifar10", "--data-dir", data_dir], 1, "not on --dataset cifar10"),

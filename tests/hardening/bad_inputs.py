@@ -81,7 +81,7 @@ def run_cases(args):
 
 
 def markdown():
-    groups = {"model": "`.btn` model files (`bitern eval`, `bitern train --eval`)",
+    groups = {"model": "`.btn` model files (`bitern eval`, `bitern train --eval`, `--init`)",
               "ckpt": "Checkpoints (`bitern train --resume`)",
               "idx": "IDX files: MNIST, Fashion-MNIST (`bitern train`, `bitern eval`)",
               "cifar": "CIFAR-10 binary batches",

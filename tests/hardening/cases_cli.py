@@ -171,6 +171,12 @@ def cli_train_resume_out(ctx):
     return ["train", "--out", "m.btn", "--resume", "m.btn"]
 
 
+@case("cli", "contradictory: --eval with --init", "`--eval m.btn --init f.btn`", 2,
+      "contradictory options: --eval measures a saved model")
+def cli_train_eval_init(ctx):
+    return ["train", "--eval", "m.btn", "--init", "f.btn"]
+
+
 @case("cli", "contradictory: --stop-after not below --epochs", "`--epochs 2 --stop-after 2`", 2,
       "contradictory options: --stop-after must be below --epochs")
 def cli_train_stop_after(ctx):

@@ -207,6 +207,34 @@ def model_train_eval(ctx):
     return ["train", "--eval", flipped(ctx, ctx.model(), "te.btn", 300), "--data-dir", ctx.data]
 
 
+def INIT(ctx, init, spec="fc:32,bn,relu,fc:16,bn,relu,fc:10"):
+    return ["train", "--dataset", "mnist", "--data-dir", ctx.data, "--model", spec, "--quant", "ternary",
+            "--epochs", "1", "--batch", "32", "--quiet", "--init", init]
+
+
+@case("model", "`bitern train --init` of a missing file", "`--init /no/such/dir/f.btn`", 1,
+      "f.btn: cannot open: No such file or directory")
+def model_init_missing(ctx):
+    return INIT(ctx, ctx.missing + "/f.btn")
+
+
+@case("model", "`bitern train --init` of a quantized model", "the tiny model (its fc 32->16 binary)", 1,
+      "layer 3 is binary: --init takes a float model")
+def model_init_quantized(ctx):
+    return INIT(ctx, ctx.model())
+
+
+@case("model", "`bitern train --init` of another architecture", "a 784-32-16-10 model into 784-64-16-10", 1,
+      "layer 0 is fc 1x28x28 -> 32x1x1, this model's is fc 1x28x28 -> 64x1x1")
+def model_init_shape(ctx):
+    return INIT(ctx, ctx.model(), "fc:64,bn,relu,fc:16,bn,relu,fc:10")
+
+
+@case("model", "`bitern train --init` of a corrupted model", "a byte flipped", 1, "checksum mismatch")
+def model_init_flipped(ctx):
+    return INIT(ctx, flipped(ctx, ctx.model(), "fi.btn", 300))
+
+
 # ------------------------------------------------------------------------------------------- checkpoints
 
 def RESUME(ctx, ckpt, *more):

@@ -3,7 +3,7 @@
  * End-to-end runs on real MNIST (slow suite): the MLP reaches 97% in one epoch; an SQ run ends with every
  * quantized layer at depth 1 or 2 and its model file reproduces the reported accuracy; the baselines end at
  * their depths; the same seed gives the same bytes; an interrupted run resumed from its checkpoint ends
- * exactly where the uninterrupted one does.
+ * exactly where the uninterrupted one does; --init starts from a given float model.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,9 +104,34 @@ int main(int argc, char **argv)
     /* 1. MLP, one epoch, full MNIST. */
     tr_config c = base();
     c.epochs = 1;
+    c.out = path("mlp.btn");
     CHECK(tr_train_run(&c, &acc) == 0, "mlp: %s", tr_error());
     fprintf(stderr, "mlp 1 epoch: test accuracy %.4f\n", acc);
     CHECK(acc >= 0.97, "mlp accuracy %.4f < 0.97", acc);
+
+    /* --init: at a learning rate too small to move anything, a run started from mlp.btn ends where mlp.btn is
+     * (weights and batch-norm statistics copied), one started from scratch near chance; a ternary run with no
+     * regularized epoch quantizes the float network it was given. */
+    double acc_mlp = acc;
+    c = base();
+    c.epochs = 1;
+    c.limit_train = 2000;
+    c.lr = 1e-8f;
+    c.init = path("mlp.btn");
+    CHECK(tr_train_run(&c, &acc) == 0, "init: %s", tr_error());
+    fprintf(stderr, "mlp from --init at lr 1e-8: test accuracy %.4f (the file: %.4f)\n", acc, acc_mlp);
+    CHECK(acc > acc_mlp - 0.01 && acc < acc_mlp + 0.01, "--init: %.4f, the float model %.4f", acc, acc_mlp);
+    c.init = NULL;
+    CHECK(tr_train_run(&c, &acc) == 0, "no init: %s", tr_error());
+    CHECK(acc < 0.5, "from scratch at lr 1e-8: %.4f (the --init check above proves nothing)", acc);
+    c.init = path("mlp.btn");
+    c.quant = TR_Q_TERNARY;
+    c.ft_epochs = 1;
+    c.out = path("mlp-t.btn");
+    CHECK(tr_train_run(&c, &acc) == 0, "init ternary: %s", tr_error());
+    fprintf(stderr, "mlp ternary from --init, no regularized epoch: test accuracy %.4f\n", acc);
+    CHECK(acc > 0.9, "ternary from --init: %.4f", acc);
+    check_depths(c.out, 0, 0, 1);
 
     /* 2. SQ on every layer (1 regularized + 1 fine-tuning epoch on 20k examples), model file round trip. */
     c = base();
