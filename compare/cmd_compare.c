@@ -150,6 +150,9 @@ static int train_one(const cmp_run *r, cmp_model *m)
     if (r->init_float && m->kind != CMP_FLOAT) {
         c.init = r->m[CMP_FLOAT].path;   /* trained first: the models are trained in kind order */
         c.epochs = r->q_epochs;
+        /* A quarter of the from-scratch rate: Adam at 2e-3 on the first batches would undo much of what the float
+         * model learned (CIFAR-10 cifar-cnn: SQ at 5e-4 from the float model, bench/results/compare.md). */
+        c.lr /= 4;
     }
     fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s%s)\n", cmp_kind_name(m->kind),
             c.epochs, c.threads, c.threads > 1 ? "s" : "", c.init ? ", from the float model" : "");
