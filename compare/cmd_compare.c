@@ -32,7 +32,7 @@ static void usage(FILE *f)
             "  --seed S              training seed (default 1)\n"
             "  --init-float          train float first, then start binary, ternary and SQ from it (bitern train --init)\n"
             "  --q-epochs N          with --init-float: epochs of each quantized model (default: --epochs)\n"
-            "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.02); higher, more binary\n"
+            "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.05); higher, more binary\n"
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
             "  --limit-train N       train on the first N training images only (quick runs, tests)\n");
