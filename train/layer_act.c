@@ -32,23 +32,45 @@ void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total)
     }
 }
 
+/* Ranges of at least this many elements per thread (a few tens of microseconds of work, about what starting a
+ * thread costs). */
+#define ACT_MIN_PER_THREAD 16384
+
+typedef struct {
+    const tr_layer *l;
+    const float *x, *dy;
+} act_job;
+
+static void forward_range(void *c, size_t lo, size_t hi)
+{
+    const act_job *j = c;
+    tr_act_apply(j->l->type, j->x + lo, j->l->y + lo, hi - lo);
+}
+
 void tr_act_forward(tr_layer *l, const float *x, int n)
 {
     l->x = x;
-    tr_act_apply(l->type, x, l->y, (size_t)n * tr_layer_in_size(l));
+    act_job j = {.l = l, .x = x};
+    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), ACT_MIN_PER_THREAD, forward_range, &j);
+}
+
+static void backward_range(void *c, size_t lo, size_t hi)
+{
+    const act_job *j = c;
+    const float *x = j->l->x, *dy = j->dy;
+    float *dx = j->l->dx;
+    if (j->l->type == TR_RELU) {
+        for (size_t i = lo; i < hi; i++)
+            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+    } else {
+        /* hardtanh's derivative, and the STE of sign/tern */
+        for (size_t i = lo; i < hi; i++)
+            dx[i] = fabsf(x[i]) <= 1.0f ? dy[i] : 0.0f;
+    }
 }
 
 void tr_act_backward(tr_layer *l, const float *dy, int n)
 {
-    size_t total = (size_t)n * tr_layer_in_size(l);
-    const float *x = l->x;
-    float *dx = l->dx;
-    if (l->type == TR_RELU) {
-        for (size_t i = 0; i < total; i++)
-            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
-    } else {
-        /* hardtanh's derivative, and the STE of sign/tern */
-        for (size_t i = 0; i < total; i++)
-            dx[i] = fabsf(x[i]) <= 1.0f ? dy[i] : 0.0f;
-    }
+    act_job j = {.l = l, .dy = dy};
+    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), ACT_MIN_PER_THREAD, backward_range, &j);
 }

@@ -47,15 +47,30 @@ static float plane_dot(const float *a, const float *b, size_t n)
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-void tr_bn_forward(tr_layer *l, const float *x, int n, int train)
+typedef struct {
+    tr_layer *l;
+    const float *x, *dy;
+    int n, train;
+} bn_job;
+
+/* Channels per thread: at least ~16k values of work each (a dense layer's channel holds only n values). */
+static size_t min_channels(const tr_layer *l, int n)
 {
-    int C = l->in_c;
-    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)C * hw;
+    size_t per = (size_t)n * l->in_h * l->in_w;
+    return per >= 16384 ? 1 : 16384 / (per ? per : 1);
+}
+
+static void forward_channels(void *ctx, size_t c0, size_t c1)
+{
+    const bn_job *jb = ctx;
+    tr_layer *l = jb->l;
+    const float *x = jb->x;
+    int n = jb->n;
+    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)l->in_c * hw;
     double cnt = (double)n * (double)hw;
-    l->x = x;
-    for (int c = 0; c < C; c++) {
+    for (size_t c = c0; c < c1; c++) {
         float mean, invstd;
-        if (train) {
+        if (jb->train) {
             double s = 0.0, s2 = 0.0;
             for (int i = 0; i < n; i++) {
                 s += plane_sum(x + i * ex + c * hw, hw);
@@ -88,13 +103,24 @@ void tr_bn_forward(tr_layer *l, const float *x, int n, int train)
     }
 }
 
-/* dx = invstd/M * (M*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)), with dxhat = dy*gamma (batch statistics). */
-void tr_bn_backward(tr_layer *l, const float *dy, int n)
+/* Channels are independent: they are split over the layer's threads, each computed as in a serial loop. */
+void tr_bn_forward(tr_layer *l, const float *x, int n, int train)
 {
-    int C = l->in_c;
-    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)C * hw;
+    l->x = x;
+    bn_job j = {.l = l, .x = x, .n = n, .train = train};
+    tr_parallel(l->nthreads, (size_t)l->in_c, min_channels(l, n), forward_channels, &j);
+}
+
+/* dx = invstd/M * (M*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)), with dxhat = dy*gamma (batch statistics). */
+static void backward_channels(void *ctx, size_t c0, size_t c1)
+{
+    const bn_job *jb = ctx;
+    tr_layer *l = jb->l;
+    const float *dy = jb->dy;
+    int n = jb->n;
+    size_t hw = (size_t)l->in_h * l->in_w, ex = (size_t)l->in_c * hw;
     double cnt = (double)n * (double)hw;
-    for (int c = 0; c < C; c++) {
+    for (size_t c = c0; c < c1; c++) {
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
             const float *d = dy + i * ex + c * hw, *xh = l->xhat + i * ex + c * hw;
@@ -112,4 +138,10 @@ void tr_bn_backward(tr_layer *l, const float *dy, int n)
                 dx[j] = g * is * (d[j] - a - xh[j] * b);
         }
     }
+}
+
+void tr_bn_backward(tr_layer *l, const float *dy, int n)
+{
+    bn_job j = {.l = l, .dy = dy, .n = n};
+    tr_parallel(l->nthreads, (size_t)l->in_c, min_channels(l, n), backward_channels, &j);
 }

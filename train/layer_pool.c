@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Max pooling with window = stride = k (trailing rows/columns that do not fill a window are dropped). */
+/* Max pooling with window = stride = k (trailing rows/columns that do not fill a window are dropped). Planes
+ * (one example, one channel) are independent: they are split over the layer's threads. */
 #include <string.h>
 
 #include "nn.h"
 
-void tr_pool_forward(tr_layer *l, const float *x, int n)
+typedef struct {
+    tr_layer *l;
+    const float *x, *dy;
+} pool_job;
+
+static void forward_planes(void *c, size_t p0, size_t p1)
 {
+    const pool_job *jb = c;
+    const tr_layer *l = jb->l;
     int k = l->k, H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w;
-    size_t planes = (size_t)n * l->in_c;
-    l->x = x;
-    for (size_t pl = 0; pl < planes; pl++) {
-        const float *xp = x + pl * H * W;
+    for (size_t pl = p0; pl < p1; pl++) {
+        const float *xp = jb->x + pl * H * W;
         float *y = l->y + pl * OH * OW;
         int32_t *am = l->argmax + pl * OH * OW;
         for (int oh = 0; oh < OH; oh++) {
@@ -29,16 +35,37 @@ void tr_pool_forward(tr_layer *l, const float *x, int n)
     }
 }
 
-void tr_pool_backward(tr_layer *l, const float *dy, int n)
+/* Planes per thread: at least ~16k input values of work each. */
+static size_t min_planes(const tr_layer *l)
 {
+    size_t hw = (size_t)l->in_h * l->in_w;
+    return hw >= 16384 ? 1 : 16384 / hw;
+}
+
+void tr_pool_forward(tr_layer *l, const float *x, int n)
+{
+    l->x = x;
+    pool_job j = {.l = l, .x = x};
+    tr_parallel(l->nthreads, (size_t)n * l->in_c, min_planes(l), forward_planes, &j);
+}
+
+static void backward_planes(void *c, size_t p0, size_t p1)
+{
+    const pool_job *jb = c;
+    const tr_layer *l = jb->l;
     int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w;
-    size_t planes = (size_t)n * l->in_c;
-    memset(l->dx, 0, planes * H * W * sizeof(float));
-    for (size_t pl = 0; pl < planes; pl++) {
+    memset(l->dx + p0 * H * W, 0, (p1 - p0) * H * W * sizeof(float));
+    for (size_t pl = p0; pl < p1; pl++) {
         float *dx = l->dx + pl * H * W;
-        const float *d = dy + pl * OH * OW;
+        const float *d = jb->dy + pl * OH * OW;
         const int32_t *am = l->argmax + pl * OH * OW;
         for (int j = 0; j < OH * OW; j++)
             dx[am[j]] += d[j];
     }
+}
+
+void tr_pool_backward(tr_layer *l, const float *dy, int n)
+{
+    pool_job j = {.l = l, .dy = dy};
+    tr_parallel(l->nthreads, (size_t)n * l->in_c, min_planes(l), backward_planes, &j);
 }
