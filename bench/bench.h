@@ -63,6 +63,8 @@ double bb_read_bw(const void *buf, size_t bytes, bb_pool *pool);
 /* Best-of-15 single-core throughput in elements (MACs) per second of the `c` loop, built from the instructions that
  * `flags` (a variant's CPU flags) allow; *loop_name says which loop that was. */
 double bb_ceiling(bb_ceil c, unsigned flags, const char **loop_name);
+/* The same loop on all the pool's threads at once: their aggregate rate (0 if there is no such loop). */
+double bb_ceiling_threads(bb_ceil c, unsigned flags, bb_pool *pool);
 /* The name of the loop bb_ceiling would time, without timing it. */
 const char *bb_ceiling_name(bb_ceil c, unsigned flags);
 

@@ -131,6 +131,7 @@ double ceiling(bb_ceil c, unsigned flags, std::string *name)
 // apart, and the best of each roofline over all of them. Then the values go into the JSON context.
 void measure_rooflines(int threads, int rounds)
 {
+    std::map<std::string, double> ceil_mt; // each loop on all threads at once: aggregate rate
     for (int round = 0; round < rounds; round++) {
         if (round)
             sleep(1);
@@ -140,6 +141,15 @@ void measure_rooflines(int threads, int rounds)
         for (auto &l : ceil_by_loop)
             if (round)
                 l.second = std::max(l.second, bb_ceiling(loop_args[l.first].first, loop_args[l.first].second, nullptr));
+        if (threads > 1) {
+            bb_pool *pool = bb_pool_start(threads);
+            for (auto &l : ceil_by_loop)
+                if (pool && l.first != "none")
+                    ceil_mt[l.first] = std::max(ceil_mt[l.first], bb_ceiling_threads(loop_args[l.first].first,
+                                                                                      loop_args[l.first].second, pool));
+            if (pool)
+                bb_pool_stop(pool);
+        }
     }
     for (auto &t : bw_by_threads) {
         const roofs &r = t.second;
@@ -154,6 +164,12 @@ void measure_rooflines(int threads, int rounds)
             continue;
         benchmark::AddCustomContext("roofline_ceil[" + l.first + "]", fmt("%.4g", l.second));
         fprintf(stderr, "bitern-bench: ceiling %-52s %8.1f G elements/s\n", l.first.c_str(), l.second / 1e9);
+        if (ceil_mt.count(l.first)) {
+            benchmark::AddCustomContext("roofline_ceil_t" + std::to_string(threads) + "[" + l.first + "]",
+                                        fmt("%.4g", ceil_mt[l.first]));
+            fprintf(stderr, "bitern-bench: ceiling %-52s %8.1f G elements/s on %d threads at once (%.2fx)\n",
+                    l.first.c_str(), ceil_mt[l.first] / 1e9, threads, ceil_mt[l.first] / l.second);
+        }
     }
 }
 
