@@ -49,7 +49,12 @@
 #define NOINLINE static __attribute__((noinline))
 
 #define KBLOCK         8192 /* gemv: elements of x transposed at a time (8 KiB on the stack) */
+#ifndef PREFETCH_BYTES
 #define PREFETCH_BYTES 4096 /* gemv prefetch distance, ahead in each row (in the next rows if it is short) */
+#endif
+#ifndef GEMV_PF_HINT
+#define GEMV_PF_HINT _MM_HINT_T1 /* the contiguous-group stream below: into L2 (see there); -D to experiment */
+#endif
 #define GEMM_J         12   /* gemm tile: 2 W rows x GEMM_J X rows */
 #define GEMM_KBLOCK    2048 /* gemm: elements per K block: GEMM_J X rows of it stay in L1 */
 
@@ -189,8 +194,12 @@ INLINE __m512i scaled_bits(const uint64_t *p, __m512i bit_of_lane)
  * of W for 8 B1 rows as for 4 T2 rows) the kernel prefetches the next 64 bytes of the region PREFETCH_BYTES beyond
  * the next group, `next` being where that starts. An ascending stream of single lines is what the L2 streamer
  * follows best: measured while other processes loaded the memory, it reached 90% of a plain read loop, against 65%
- * for a line of each row every few steps. With several blocks (next = NULL), the groups are not contiguous, and each
- * row gets its own line PREFETCH_BYTES ahead, once per 64 bytes. */
+ * for a line of each row every few steps. On the quiet machine that stream reached only 66-68% of the DRAM read
+ * roofline with prefetcht0; prefetcht1 (to L2: the L1 fill buffers are no longer held for each line's whole trip
+ * from DRAM) made gemv_t2i8 streamed ~7% faster (medians of 5 runs of the two builds alternating, 4096x4096: 380-405 us,
+ * median 391 -> 353-379 us, median 362) and left b1i8 and the in-cache cases the same; prefetchnta was far slower (588 us), longer distances (8 and 16 KiB) no
+ * better. With several blocks (next = NULL), the groups are not contiguous, and each row gets its own line
+ * PREFETCH_BYTES ahead, once per 64 bytes. */
 
 /* 8 B1 rows from base, `stride` words apart (`rows` real ones, the others repeat the last), against chunks of
  * transposed x: the scaled sums over the set bits, by lane, into out[8]. The row pointers are computed here, in
@@ -207,7 +216,7 @@ NOINLINE void gemv_rows_b1(const uint64_t *base, size_t stride, size_t rows, con
 #define OUT(j)      out[j] = a##j;
     if (next) {
         for (size_t c = 0; c < chunks; c++) {
-            _mm_prefetch(next + 64 * c, _MM_HINT_T0);
+            _mm_prefetch(next + 64 * c, GEMV_PF_HINT);
             __m512i xv = xt[c];
             FOR8(ROW)
         }
@@ -240,7 +249,7 @@ NOINLINE void gemv_rows_t2(const uint64_t *base, size_t stride, size_t rows, con
 #define OUT(j) nz[j] = m##j, neg[j] = s##j;
     if (next) {
         for (size_t c = 0; c < chunks; c++) {
-            _mm_prefetch(next + 64 * c, _MM_HINT_T0);
+            _mm_prefetch(next + 64 * c, GEMV_PF_HINT);
             __m512i xv = xt[c];
             FOR4(ROW)
         }
