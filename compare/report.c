@@ -203,9 +203,20 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
             100.0 * (double)sq->size.bytes / (double)(te->size.bytes ? te->size.bytes : 1));
     fprintf(f, "- accuracy: SQ %+.2f points against ternary (%s), %+.2f against binary (%s).\n", d_te,
             d_te >= -0.3 ? "within 0.3 or better" : "MORE than 0.3 below", d_bi, d_bi > 0 ? "above" : "NOT above");
-    fprintf(f, "- latency at %s, batch 1: SQ %.1f us, binary %.1f us, ternary %.1f us: SQ %s.\n",
-            bitern_isa_level_name(top(sq)->isa), 1e6 * ls, 1e6 * lb, 1e6 * lt,
-            ls >= lo && ls <= hi ? "lies between them" : "does NOT lie between them");
+    /* SQ that chose one depth everywhere has that pure model's layers and runs its kernels: "between" would only
+     * ask on which side of it the noise fell. Say so, with the difference. */
+    char dsq[CMP_MAX_OPS * 2 + 1], dbi[CMP_MAX_OPS * 2 + 1], dte[CMP_MAX_OPS * 2 + 1];
+    depths(sq, dsq, sizeof dsq);
+    depths(bi, dbi, sizeof dbi);
+    depths(te, dte, sizeof dte);
+    int same_b = !strcmp(dsq, dbi), same_t = !strcmp(dsq, dte);
+    fprintf(f, "- latency at %s, batch 1: SQ %.1f us, binary %.1f us, ternary %.1f us: ", bitern_isa_level_name(top(sq)->isa),
+            1e6 * ls, 1e6 * lb, 1e6 * lt);
+    if (same_b || same_t)
+        fprintf(f, "SQ has the %s model's depths, so its kernels: the same latency up to noise (%+.1f%%).\n",
+                same_b ? "binary" : "ternary", 100.0 * (ls / (same_b ? lb : lt) - 1.0));
+    else
+        fprintf(f, "SQ %s.\n", ls >= lo && ls <= hi ? "lies between them" : "does NOT lie between them");
     fprintf(f, "- against the float model on OpenBLAS (%.1f us):", 1e6 * top(fl)->lat_med);
     for (int k = CMP_BINARY; k < CMP_N_MODELS; k++)
         fprintf(f, " %s %.2fx%s", cmp_kind_name(k), top(&r->m[k])->lat_med > 0 ? top(fl)->lat_med / top(&r->m[k])->lat_med : 0.0,

@@ -19,7 +19,7 @@ static void usage(FILE *f)
             "  --dataset mnist|fashion-mnist|cifar10   (default mnist)\n"
             "  --model SPEC|mlp|lenet|cifar-cnn        layers, e.g. conv3x3:64,bn,relu,pool2,fc:10 (default mlp)\n"
             "  --quant float|binary|ternary|sq|bc|twn  (default float)\n"
-            "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv layers split batches over T)\n"
+            "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv: batches split; bn, activations, pooling: channels or values)\n"
             "  --opt adam|sgd  --lr X (2e-3)  --wd X  --momentum X  --sched cosine|step|const  --lr-step E\n"
             "  --lambda X  --gamma X  --p 1|2  --beta0 X  --beta-lr X  --depth-thr F  --u0-bin U   (SQ regularizer)\n"
             "  --scale channel|layer  --quant-all  --act none|binary|ternary  --augment 0|1\n"
