@@ -1,4 +1,4 @@
-# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cifar --dataset cifar10 --data-dir ../shared/data --out bench/results/compare-cifar10-cifar-cnn --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
+# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cifar-init-g05 --dataset cifar10 --data-dir ../shared/data --out bench/results/compare-cifar10-cifar-cnn --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
 if (!exists('suffix')) suffix = ''
 
 reset
@@ -13,9 +13,9 @@ set ylabel 'test accuracy (%)'
 set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
 $D << EOD
 float 1237184 83.950
-binary 132160 67.750
-ternary 168256 74.280
-sq 168256 74.960
+binary 132160 77.970
+ternary 168256 82.070
+sq 132160 82.890
 EOD
 plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
 
@@ -31,16 +31,16 @@ set boxwidth 0.7
 set xtics rotate by -30
 set yrange [*:*]
 $L << EOD
-"float OpenBLAS" 846.263
-"binary avx512" 638.385
-"binary avx2" 910.696
-"binary scalar" 26065.010
-"ternary avx512" 644.791
-"ternary avx2" 1036.106
-"ternary scalar" 41908.091
-"sq avx512" 644.832
-"sq avx2" 1054.400
-"sq scalar" 43925.738
+"float OpenBLAS" 948.757
+"binary avx512" 686.388
+"binary avx2" 932.721
+"binary scalar" 25728.523
+"ternary avx512" 702.880
+"ternary avx2" 1113.562
+"ternary scalar" 46103.407
+"sq avx512" 679.533
+"sq avx2" 1040.306
+"sq scalar" 26376.972
 EOD
 plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
 
@@ -56,11 +56,11 @@ set style fill solid 0.7
 set boxwidth 0.6
 $S << EOD
 "0 conv3x3:32+bn+relu" 32 "float, 864 weights"
-"3 conv3x3:32+bn+relu" 2 "ternary, 9216 weights"
-"7 conv3x3:64+bn+relu" 2 "ternary, 18432 weights"
-"10 conv3x3:64+bn+relu" 2 "ternary, 36864 weights"
-"14 conv3x3:128+bn+relu" 2 "ternary, 73728 weights"
-"17 conv3x3:128+bn+relu" 2 "ternary, 147456 weights"
+"3 conv3x3:32+bn+relu" 1 "binary, 9216 weights"
+"7 conv3x3:64+bn+relu" 1 "binary, 18432 weights"
+"10 conv3x3:64+bn+relu" 1 "binary, 36864 weights"
+"14 conv3x3:128+bn+relu" 1 "binary, 73728 weights"
+"17 conv3x3:128+bn+relu" 1 "binary, 147456 weights"
 "22 fc:10" 32 "float, 20480 weights"
 EOD
 plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels offset 0,1 notitle
@@ -81,15 +81,14 @@ set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2
 set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8
 set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'
 set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) offset 0,-0.8 tc rgb 'red'
-set arrow from 5.5, graph 0 to 5.5, graph 1 nohead lc rgb 'gray'
-set label 'depths frozen' at 5.6, graph 0.5
+set arrow from 4.5, graph 0 to 4.5, graph 1 nohead lc rgb 'gray'
+set label 'depths frozen' at 4.6, graph 0.5
 $B << EOD
-1 1.13809 1.11856 1.09362 1.08590 1.03246
-2 1.40397 1.35601 1.29414 1.26616 1.11922
-3 1.47181 1.44405 1.40809 1.38382 1.29036
-4 1.51628 1.50547 1.48096 1.46013 1.39823
-5 1.54317 1.53512 1.52280 1.51677 1.49190
-6 1.54317 1.53512 1.52280 1.51677 1.49190
-7 1.54317 1.53512 1.52280 1.51677 1.49190
+1 1.34284 1.28359 1.30162 1.25793 1.24079
+2 1.55282 1.54828 1.54311 1.53763 1.52467
+3 1.56080 1.55984 1.55719 1.55496 1.54807
+4 1.56080 1.56080 1.56080 1.56080 1.56080
+5 1.56080 1.56080 1.56080 1.56080 1.56080
+6 1.56080 1.56080 1.56080 1.56080 1.56080
 EOD
 plot $B using 1:2 with linespoints lw 2 title 'layer 3 conv3x3:32+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 7 conv3x3:64+bn+relu', $B using 1:4 with linespoints lw 2 title 'layer 10 conv3x3:64+bn+relu', $B using 1:5 with linespoints lw 2 title 'layer 14 conv3x3:128+bn+relu', $B using 1:6 with linespoints lw 2 title 'layer 17 conv3x3:128+bn+relu'

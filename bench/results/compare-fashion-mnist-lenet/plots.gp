@@ -1,4 +1,4 @@
-# bitern compare: fashion-mnist, lenet. Written by `bitern compare --models /tmp/runs/compare-fashion-mnist-lenet --dataset fashion-mnist --data-dir ../shared/data --out bench/results/compare-fashion-mnist-lenet`; `gnuplot plots.gp` in this folder redraws the plots.
+# bitern compare: fashion-mnist, lenet. Written by `bitern compare --models /tmp/runs/compare-fashion-mnist-lenet-gamma0.05 --dataset fashion-mnist --data-dir ../shared/data --out bench/results/compare-fashion-mnist-lenet`; `gnuplot plots.gp` in this folder redraws the plots.
 if (!exists('suffix')) suffix = ''
 
 reset
@@ -15,7 +15,7 @@ $D << EOD
 float 1733452 91.940
 binary 90852 89.630
 ternary 146052 90.720
-sq 146052 90.760
+sq 142852 91.000
 EOD
 plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
 
@@ -31,16 +31,16 @@ set boxwidth 0.7
 set xtics rotate by -30
 set yrange [*:*]
 $L << EOD
-"float OpenBLAS" 99.650
-"binary avx512" 32.217
-"binary avx2" 57.937
-"binary scalar" 6890.504
-"ternary avx512" 34.617
-"ternary avx2" 65.650
-"ternary scalar" 7670.013
-"sq avx512" 34.431
-"sq avx2" 65.086
-"sq scalar" 7413.193
+"float OpenBLAS" 104.053
+"binary avx512" 35.318
+"binary avx2" 57.681
+"binary scalar" 2917.482
+"ternary avx512" 37.830
+"ternary avx2" 65.889
+"ternary scalar" 3687.568
+"sq avx512" 36.831
+"sq avx2" 60.687
+"sq scalar" 2550.002
 EOD
 plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
 
@@ -56,7 +56,7 @@ set style fill solid 0.7
 set boxwidth 0.6
 $S << EOD
 "0 conv5x5:20+bn+relu" 32 "float, 500 weights"
-"4 conv5x5:50+bn+relu" 2 "ternary, 25000 weights"
+"4 conv5x5:50+bn+relu" 1 "binary, 25000 weights"
 "8 fc:500+bn+relu" 2 "ternary, 400000 weights"
 "11 fc:10" 32 "float, 5000 weights"
 EOD
@@ -81,13 +81,13 @@ set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0
 set arrow from 6.5, graph 0 to 6.5, graph 1 nohead lc rgb 'gray'
 set label 'depths frozen' at 6.6, graph 0.5
 $B << EOD
-1 1.09001 1.02804
-2 1.30593 1.11342
-3 1.41256 1.29316
-4 1.46791 1.37906
-5 1.51493 1.47108
-6 1.54911 1.52571
-7 1.54911 1.52571
-8 1.54911 1.52571
+1 1.32451 1.21778
+2 1.45047 1.37472
+3 1.49771 1.45299
+4 1.52624 1.48895
+5 1.54521 1.52717
+6 1.56080 1.55263
+7 1.56080 1.55263
+8 1.56080 1.55263
 EOD
 plot $B using 1:2 with linespoints lw 2 title 'layer 4 conv5x5:50+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 8 fc:500+bn+relu'

@@ -1,4 +1,4 @@
-# bitern compare: mnist, lenet. Written by `bitern compare --models /tmp/runs/compare-mnist-lenet --dataset mnist --data-dir ../shared/data --out bench/results/compare-mnist-lenet`; `gnuplot plots.gp` in this folder redraws the plots.
+# bitern compare: mnist, lenet. Written by `bitern compare --models /tmp/runs/compare-mnist-lenet-gamma0.05 --dataset mnist --data-dir ../shared/data --out bench/results/compare-mnist-lenet`; `gnuplot plots.gp` in this folder redraws the plots.
 if (!exists('suffix')) suffix = ''
 
 reset
@@ -15,7 +15,7 @@ $D << EOD
 float 1733452 99.430
 binary 90852 99.130
 ternary 146052 99.310
-sq 142852 99.250
+sq 90852 99.330
 EOD
 plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
 
@@ -31,16 +31,16 @@ set boxwidth 0.7
 set xtics rotate by -30
 set yrange [*:*]
 $L << EOD
-"float OpenBLAS" 99.738
-"binary avx512" 31.291
-"binary avx2" 58.250
-"binary scalar" 6896.403
-"ternary avx512" 33.736
-"ternary avx2" 64.036
-"ternary scalar" 7675.941
-"sq avx512" 33.666
-"sq avx2" 60.397
-"sq scalar" 6619.244
+"float OpenBLAS" 115.481
+"binary avx512" 38.267
+"binary avx2" 57.805
+"binary scalar" 3201.950
+"ternary avx512" 40.950
+"ternary avx2" 71.158
+"ternary scalar" 4094.248
+"sq avx512" 37.347
+"sq avx2" 60.583
+"sq scalar" 2956.010
 EOD
 plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
 
@@ -57,7 +57,7 @@ set boxwidth 0.6
 $S << EOD
 "0 conv5x5:20+bn+relu" 32 "float, 500 weights"
 "4 conv5x5:50+bn+relu" 1 "binary, 25000 weights"
-"8 fc:500+bn+relu" 2 "ternary, 400000 weights"
+"8 fc:500+bn+relu" 1 "binary, 400000 weights"
 "11 fc:10" 32 "float, 5000 weights"
 EOD
 plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels offset 0,1 notitle
@@ -81,13 +81,13 @@ set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0
 set arrow from 6.5, graph 0 to 6.5, graph 1 nohead lc rgb 'gray'
 set label 'depths frozen' at 6.6, graph 0.5
 $B << EOD
-1 1.15510 1.05513
-2 1.37001 1.20627
-3 1.46228 1.39130
-4 1.52230 1.44735
-5 1.53619 1.50665
-6 1.56080 1.54931
-7 1.56080 1.54931
-8 1.56080 1.54931
+1 1.36128 1.26792
+2 1.47024 1.40147
+3 1.52112 1.48043
+4 1.55562 1.52585
+5 1.55715 1.54006
+6 1.56080 1.56080
+7 1.56080 1.56080
+8 1.56080 1.56080
 EOD
 plot $B using 1:2 with linespoints lw 2 title 'layer 4 conv5x5:50+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 8 fc:500+bn+relu'

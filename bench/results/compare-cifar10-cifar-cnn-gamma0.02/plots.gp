@@ -1,0 +1,94 @@
+# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cifar-init-g02 --dataset cifar10 --data-dir ../shared/data --out bench/results/compare-cifar10-cifar-cnn-gamma0.02 --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
+if (!exists('suffix')) suffix = ''
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'acc_vs_bytes.png'.suffix
+set grid
+set title 'Accuracy against model bytes: cifar10, cifar-cnn (engine, avx512)'
+set logscale x
+set format x '%.0s%cB'
+set xlabel 'model bytes (packed weights + scales + float parameters)'
+set ylabel 'test accuracy (%)'
+set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
+$D << EOD
+float 1237184 83.950
+binary 132160 77.970
+ternary 168256 82.070
+sq 164416 83.310
+EOD
+plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
+
+reset
+set terminal pngcairo size 1000,600 font ',10' noenhanced
+set output 'latency.png'.suffix
+set grid
+set title 'Batch-1 latency per model and kernel level (median, one thread): cifar10, cifar-cnn'
+set logscale y
+set ylabel 'microseconds per image'
+set style fill solid 0.7
+set boxwidth 0.7
+set xtics rotate by -30
+set yrange [*:*]
+$L << EOD
+"float OpenBLAS" 910.897
+"binary avx512" 653.106
+"binary avx2" 1020.354
+"binary scalar" 25139.325
+"ternary avx512" 658.139
+"ternary avx2" 1182.506
+"ternary scalar" 44667.854
+"sq avx512" 656.994
+"sq avx2" 1137.300
+"sq scalar" 38215.787
+EOD
+plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'sq_depth.png'.suffix
+set grid
+set title 'The SQ model, layer by layer: bits per weight (cifar10, cifar-cnn)'
+set logscale y 2
+set yrange [0.5:64]
+set ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'
+set style fill solid 0.7
+set boxwidth 0.6
+$S << EOD
+"0 conv3x3:32+bn+relu" 32 "float, 864 weights"
+"3 conv3x3:32+bn+relu" 1 "binary, 9216 weights"
+"7 conv3x3:64+bn+relu" 1 "binary, 18432 weights"
+"10 conv3x3:64+bn+relu" 2 "ternary, 36864 weights"
+"14 conv3x3:128+bn+relu" 2 "ternary, 73728 weights"
+"17 conv3x3:128+bn+relu" 2 "ternary, 147456 weights"
+"22 fc:10" 32 "float, 20480 weights"
+EOD
+plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels offset 0,1 notitle
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'beta.png'.suffix
+set grid
+set title 'SQ: beta of each quantized layer over training (cifar10, cifar-cnn)'
+set xlabel 'epoch'
+set xtics 1
+set ylabel 'beta (rad)'
+set yrange [0.7:1.65]
+set key bottom right
+set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2
+set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6
+set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2
+set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8
+set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'
+set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) offset 0,-0.8 tc rgb 'red'
+set arrow from 4.5, graph 0 to 4.5, graph 1 nohead lc rgb 'gray'
+set label 'depths frozen' at 4.6, graph 0.5
+$B << EOD
+1 1.11253 1.06002 1.06961 1.04184 1.02570
+2 1.53294 1.50830 1.50067 1.44923 1.38202
+3 1.55067 1.54682 1.53883 1.53325 1.51393
+4 1.56080 1.55959 1.55654 1.55341 1.54720
+5 1.56080 1.55959 1.55654 1.55341 1.54720
+6 1.56080 1.55959 1.55654 1.55341 1.54720
+EOD
+plot $B using 1:2 with linespoints lw 2 title 'layer 3 conv3x3:32+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 7 conv3x3:64+bn+relu', $B using 1:4 with linespoints lw 2 title 'layer 10 conv3x3:64+bn+relu', $B using 1:5 with linespoints lw 2 title 'layer 14 conv3x3:128+bn+relu', $B using 1:6 with linespoints lw 2 title 'layer 17 conv3x3:128+bn+relu'

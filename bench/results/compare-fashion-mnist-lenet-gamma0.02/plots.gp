@@ -1,0 +1,93 @@
+# bitern compare: fashion-mnist, lenet. Written by `bitern compare --models /tmp/runs/compare-fashion-mnist-lenet --dataset fashion-mnist --data-dir ../shared/data --out bench/results/compare-fashion-mnist-lenet-gamma0.02`; `gnuplot plots.gp` in this folder redraws the plots.
+if (!exists('suffix')) suffix = ''
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'acc_vs_bytes.png'.suffix
+set grid
+set title 'Accuracy against model bytes: fashion-mnist, lenet (engine, avx512)'
+set logscale x
+set format x '%.0s%cB'
+set xlabel 'model bytes (packed weights + scales + float parameters)'
+set ylabel 'test accuracy (%)'
+set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
+$D << EOD
+float 1733452 91.940
+binary 90852 89.630
+ternary 146052 90.720
+sq 146052 90.760
+EOD
+plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
+
+reset
+set terminal pngcairo size 1000,600 font ',10' noenhanced
+set output 'latency.png'.suffix
+set grid
+set title 'Batch-1 latency per model and kernel level (median, one thread): fashion-mnist, lenet'
+set logscale y
+set ylabel 'microseconds per image'
+set style fill solid 0.7
+set boxwidth 0.7
+set xtics rotate by -30
+set yrange [*:*]
+$L << EOD
+"float OpenBLAS" 107.180
+"binary avx512" 34.421
+"binary avx2" 57.147
+"binary scalar" 2908.966
+"ternary avx512" 37.108
+"ternary avx2" 65.707
+"ternary scalar" 3690.206
+"sq avx512" 36.710
+"sq avx2" 65.614
+"sq scalar" 3457.167
+EOD
+plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'sq_depth.png'.suffix
+set grid
+set title 'The SQ model, layer by layer: bits per weight (fashion-mnist, lenet)'
+set logscale y 2
+set yrange [0.5:64]
+set ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'
+set style fill solid 0.7
+set boxwidth 0.6
+$S << EOD
+"0 conv5x5:20+bn+relu" 32 "float, 500 weights"
+"4 conv5x5:50+bn+relu" 2 "ternary, 25000 weights"
+"8 fc:500+bn+relu" 2 "ternary, 400000 weights"
+"11 fc:10" 32 "float, 5000 weights"
+EOD
+plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels offset 0,1 notitle
+
+reset
+set terminal pngcairo size 900,600 font ',10' noenhanced
+set output 'beta.png'.suffix
+set grid
+set title 'SQ: beta of each quantized layer over training (fashion-mnist, lenet)'
+set xlabel 'epoch'
+set xtics 1
+set ylabel 'beta (rad)'
+set yrange [0.7:1.65]
+set key bottom right
+set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2
+set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6
+set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2
+set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8
+set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'
+set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) offset 0,-0.8 tc rgb 'red'
+set arrow from 6.5, graph 0 to 6.5, graph 1 nohead lc rgb 'gray'
+set label 'depths frozen' at 6.6, graph 0.5
+$B << EOD
+1 1.09001 1.02804
+2 1.30593 1.11342
+3 1.41256 1.29316
+4 1.46791 1.37906
+5 1.51493 1.47108
+6 1.54911 1.52571
+7 1.54911 1.52571
+8 1.54911 1.52571
+EOD
+plot $B using 1:2 with linespoints lw 2 title 'layer 4 conv5x5:50+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 8 fc:500+bn+relu'
