@@ -32,10 +32,6 @@ void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total)
     }
 }
 
-/* Ranges of at least this many elements per thread (a few tens of microseconds of work, about what starting a
- * thread costs). */
-#define ACT_MIN_PER_THREAD 16384
-
 typedef struct {
     const tr_layer *l;
     const float *x, *dy;
@@ -51,7 +47,7 @@ void tr_act_forward(tr_layer *l, const float *x, int n)
 {
     l->x = x;
     act_job j = {.l = l, .x = x};
-    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), ACT_MIN_PER_THREAD, forward_range, &j);
+    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), 1, forward_range, &j);
 }
 
 static void backward_range(void *c, size_t lo, size_t hi)
@@ -72,5 +68,5 @@ static void backward_range(void *c, size_t lo, size_t hi)
 void tr_act_backward(tr_layer *l, const float *dy, int n)
 {
     act_job j = {.l = l, .dy = dy};
-    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), ACT_MIN_PER_THREAD, backward_range, &j);
+    tr_parallel(l->nthreads, (size_t)n * tr_layer_in_size(l), 1, backward_range, &j);
 }

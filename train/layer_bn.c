@@ -53,13 +53,6 @@ typedef struct {
     int n, train;
 } bn_job;
 
-/* Channels per thread: at least ~16k values of work each (a dense layer's channel holds only n values). */
-static size_t min_channels(const tr_layer *l, int n)
-{
-    size_t per = (size_t)n * l->in_h * l->in_w;
-    return per >= 16384 ? 1 : 16384 / (per ? per : 1);
-}
-
 static void forward_channels(void *ctx, size_t c0, size_t c1)
 {
     const bn_job *jb = ctx;
@@ -108,7 +101,7 @@ void tr_bn_forward(tr_layer *l, const float *x, int n, int train)
 {
     l->x = x;
     bn_job j = {.l = l, .x = x, .n = n, .train = train};
-    tr_parallel(l->nthreads, (size_t)l->in_c, min_channels(l, n), forward_channels, &j);
+    tr_parallel(l->nthreads, (size_t)l->in_c, (size_t)n * l->in_h * l->in_w, forward_channels, &j);
 }
 
 /* dx = invstd/M * (M*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)), with dxhat = dy*gamma (batch statistics). */
@@ -143,5 +136,5 @@ static void backward_channels(void *ctx, size_t c0, size_t c1)
 void tr_bn_backward(tr_layer *l, const float *dy, int n)
 {
     bn_job j = {.l = l, .dy = dy, .n = n};
-    tr_parallel(l->nthreads, (size_t)l->in_c, min_channels(l, n), backward_channels, &j);
+    tr_parallel(l->nthreads, (size_t)l->in_c, (size_t)n * l->in_h * l->in_w, backward_channels, &j);
 }

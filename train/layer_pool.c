@@ -35,18 +35,11 @@ static void forward_planes(void *c, size_t p0, size_t p1)
     }
 }
 
-/* Planes per thread: at least ~16k input values of work each. */
-static size_t min_planes(const tr_layer *l)
-{
-    size_t hw = (size_t)l->in_h * l->in_w;
-    return hw >= 16384 ? 1 : 16384 / hw;
-}
-
 void tr_pool_forward(tr_layer *l, const float *x, int n)
 {
     l->x = x;
     pool_job j = {.l = l, .x = x};
-    tr_parallel(l->nthreads, (size_t)n * l->in_c, min_planes(l), forward_planes, &j);
+    tr_parallel(l->nthreads, (size_t)n * l->in_c, (size_t)l->in_h * l->in_w, forward_planes, &j);
 }
 
 static void backward_planes(void *c, size_t p0, size_t p1)
@@ -67,5 +60,5 @@ static void backward_planes(void *c, size_t p0, size_t p1)
 void tr_pool_backward(tr_layer *l, const float *dy, int n)
 {
     pool_job j = {.l = l, .dy = dy};
-    tr_parallel(l->nthreads, (size_t)n * l->in_c, min_planes(l), backward_planes, &j);
+    tr_parallel(l->nthreads, (size_t)n * l->in_c, (size_t)l->in_h * l->in_w, backward_planes, &j);
 }

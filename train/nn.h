@@ -131,10 +131,11 @@ size_t tr_layer_in_size(const tr_layer *l);   /* per example */
 size_t tr_layer_out_size(const tr_layer *l);
 const char *tr_ltype_name(tr_ltype t);
 
-/* fn(ctx, lo, hi) over [0, n) split in contiguous ranges on up to nthreads threads (the caller's included), at
- * least min_items per thread; fn must compute each item independently of the split (train/parallel.c). */
+/* fn(ctx, lo, hi) over [0, n) split in contiguous ranges on up to nthreads threads (the caller's included), each
+ * thread given enough items of item_values values for its start to pay; fn must compute each item independently
+ * of the split (train/parallel.c). */
 typedef void tr_range_fn(void *ctx, size_t lo, size_t hi);
-void tr_parallel(int nthreads, size_t n, size_t min_items, tr_range_fn *fn, void *ctx);
+void tr_parallel(int nthreads, size_t n, size_t item_values, tr_range_fn *fn, void *ctx);
 /* Tests: nonzero splits every call as finely as the thread count allows; calls that did split, counted. */
 extern int tr_parallel_ignore_min;
 extern unsigned long tr_parallel_splits;

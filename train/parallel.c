@@ -27,9 +27,13 @@ static void *run_job(void *arg)
 int tr_parallel_ignore_min;
 unsigned long tr_parallel_splits;
 
-void tr_parallel(int nthreads, size_t n, size_t min_items, tr_range_fn *fn, void *ctx)
+/* Values of work per thread at least (a few tens of microseconds, about what starting a thread costs). */
+#define GRAIN 16384
+
+void tr_parallel(int nthreads, size_t n, size_t item_values, tr_range_fn *fn, void *ctx)
 {
-    /* Below min_items per thread a thread costs more (tens of microseconds to start) than it saves. */
+    /* Below GRAIN values per thread a thread costs more than it saves. */
+    size_t min_items = item_values >= GRAIN ? 1 : GRAIN / (item_values ? item_values : 1);
     if (tr_parallel_ignore_min)
         min_items = 1;
     size_t most = min_items ? n / min_items : n;

@@ -118,14 +118,17 @@ typedef struct run {
 
 static uint64_t config_fingerprint(const tr_config *c, const char *spec)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf,
+    char buf[4400];
+    int len = snprintf(buf, sizeof buf,
              "v1|%s|%s|%s|e%d|f%d|b%d|qa%d|pc%d|p%d|a%d|o%d|s%d|ls%d|au%d|lr%a|wd%a|m%a|l%a|g%a|b0%a|bl%a|dt%a|ub%a|"
-             "s%llu|lt%zu|le%zu|i%s",
+             "s%llu|lt%zu|le%zu",
              c->dataset, spec, tr_quant_name(c->quant), c->epochs, c->ft_epochs, c->batch, c->quant_all,
              c->per_channel, c->p, c->act, c->opt, c->sched, c->lr_step, c->augment, c->lr, c->wd, c->momentum,
              c->lambda, c->gamma, c->beta0, c->beta_lr, c->depth_thr, c->u0_bin, (unsigned long long)c->seed, c->limit_train,
-             c->limit_test, c->init ? c->init : "");
+             c->limit_test);
+    /* Only when given: a run without --init keeps the fingerprint it always had, so its old checkpoints resume. */
+    if (c->init && len >= 0 && (size_t)len < sizeof buf)
+        snprintf(buf + len, sizeof buf - (size_t)len, "|i%s", c->init);
     return XXH3_64bits(buf, strlen(buf));
 }
 
