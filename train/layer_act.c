@@ -55,13 +55,18 @@ static void backward_range(void *c, size_t lo, size_t hi)
     const act_job *j = c;
     const float *x = j->l->x, *dy = j->dy;
     float *dx = j->l->dx;
+    /* dy is loaded before the select: as a conditional load the loop was not vectorised (a branch per value) */
     if (j->l->type == TR_RELU) {
-        for (size_t i = lo; i < hi; i++)
-            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+        for (size_t i = lo; i < hi; i++) {
+            float g = dy[i];
+            dx[i] = x[i] > 0.0f ? g : 0.0f;
+        }
     } else {
         /* hardtanh's derivative, and the STE of sign/tern */
-        for (size_t i = lo; i < hi; i++)
-            dx[i] = fabsf(x[i]) <= 1.0f ? dy[i] : 0.0f;
+        for (size_t i = lo; i < hi; i++) {
+            float g = dy[i];
+            dx[i] = fabsf(x[i]) <= 1.0f ? g : 0.0f;
+        }
     }
 }
 
