@@ -35,6 +35,42 @@ static float plane_sqdev(const float *p, size_t n, float mu)
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+/* plane_sum and plane_dot of a masked by m > 0 (the ReLU's derivative), in the same order: the fused BN + ReLU
+ * backward gets exactly the separate layers' sums. The masked values go through a small buffer because a select
+ * inside the 8-accumulator loop is not vectorised (gcc 12 keeps it a branch per value); the copy alone is. */
+#define MASK_CHUNK 256
+
+static void mask_copy(const float *p, const float *m, float *t, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        float v = p[j];   /* loaded unconditionally: a conditional load is not vectorised either */
+        t[j] = m[j] > 0.0f ? v : 0.0f;
+    }
+}
+
+/* plane_sum(masked a) and plane_dot(masked a, b) in one pass. */
+static void plane_sums_masked(const float *a, const float *m, const float *b, size_t n, float *sum, float *dot)
+{
+    float acc[8] = {0}, accd[8] = {0}, t[MASK_CHUNK];
+    size_t n8 = n / 8 * 8;
+    for (size_t j0 = 0; j0 < n8; j0 += MASK_CHUNK) {
+        size_t c = n8 - j0 < MASK_CHUNK ? n8 - j0 : MASK_CHUNK;
+        mask_copy(a + j0, m + j0, t, c);
+        for (size_t j = 0; j < c; j += 8)
+            for (int k = 0; k < 8; k++) {
+                acc[k] += t[j + k];
+                accd[k] += t[j + k] * b[j0 + j + k];
+            }
+    }
+    mask_copy(a + n8, m + n8, t, n - n8);
+    for (size_t j = 0; j < n - n8; j++) {
+        acc[0] += t[j];
+        accd[0] += t[j] * b[n8 + j];
+    }
+    *sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    *dot = ((accd[0] + accd[1]) + (accd[2] + accd[3])) + ((accd[4] + accd[5]) + (accd[6] + accd[7]));
+}
+
 static float plane_dot(const float *a, const float *b, size_t n)
 {
     float acc[8] = {0};
@@ -87,10 +123,20 @@ static void forward_channels(void *ctx, size_t c0, size_t c1)
         float g = l->gamma[c], bsh = l->bshift[c];
         for (int i = 0; i < n; i++) {
             const float *p = x + i * ex + c * hw;
-            float *xh = l->xhat + i * ex + c * hw, *y = l->y + i * ex + c * hw;
-            for (size_t j = 0; j < hw; j++) {
-                xh[j] = (p[j] - mean) * invstd;
-                y[j] = g * xh[j] + bsh;
+            float *xh = l->xhat + i * ex + c * hw;
+            if (l->relu_y) {
+                float *y = l->relu_y + i * ex + c * hw;
+                for (size_t j = 0; j < hw; j++) {
+                    xh[j] = (p[j] - mean) * invstd;
+                    float v = g * xh[j] + bsh;
+                    y[j] = v > 0.0f ? v : 0.0f;   /* as tr_act_apply */
+                }
+            } else {
+                float *y = l->y + i * ex + c * hw;
+                for (size_t j = 0; j < hw; j++) {
+                    xh[j] = (p[j] - mean) * invstd;
+                    y[j] = g * xh[j] + bsh;
+                }
             }
         }
     }
@@ -117,8 +163,15 @@ static void backward_channels(void *ctx, size_t c0, size_t c1)
         double sdy = 0.0, sdyx = 0.0;
         for (int i = 0; i < n; i++) {
             const float *d = dy + i * ex + c * hw, *xh = l->xhat + i * ex + c * hw;
-            sdy += plane_sum(d, hw);
-            sdyx += plane_dot(d, xh, hw);
+            if (l->relu_y) {
+                float ps, pd;
+                plane_sums_masked(d, l->relu_y + i * ex + c * hw, xh, hw, &ps, &pd);
+                sdy += ps;
+                sdyx += pd;
+            } else {
+                sdy += plane_sum(d, hw);
+                sdyx += plane_dot(d, xh, hw);
+            }
         }
         l->gbshift[c] = (float)sdy;
         l->ggamma[c] = (float)sdyx;
@@ -127,8 +180,16 @@ static void backward_channels(void *ctx, size_t c0, size_t c1)
         for (int i = 0; i < n; i++) {
             const float *d = dy + i * ex + c * hw, *xh = l->xhat + i * ex + c * hw;
             float *dx = l->dx + i * ex + c * hw;
-            for (size_t j = 0; j < hw; j++)
-                dx[j] = g * is * (d[j] - a - xh[j] * b);
+            if (l->relu_y) {
+                const float *m = l->relu_y + i * ex + c * hw;
+                for (size_t j = 0; j < hw; j++) {
+                    float v = d[j];
+                    dx[j] = g * is * ((m[j] > 0.0f ? v : 0.0f) - a - xh[j] * b);
+                }
+            } else {
+                for (size_t j = 0; j < hw; j++)
+                    dx[j] = g * is * (d[j] - a - xh[j] * b);
+            }
         }
     }
 }

@@ -180,6 +180,9 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
             l->mask = tr_alloc(in, 1);
         }
     }
+    for (int i = 0; i + 1 < n; i++)
+        if (m->layers[i].type == TR_BN && m->layers[i + 1].type == TR_RELU)
+            m->layers[i].relu_y = m->layers[i + 1].y;
     return 0;
 }
 
@@ -232,8 +235,12 @@ const float *tr_model_forward(tr_model *m, const float *x, int n, int train)
 {
     const float *cur = x;
     for (int i = 0; i < m->n; i++) {
-        tr_layer_forward(&m->layers[i], cur, n, train, m->rng);
-        cur = m->layers[i].y;
+        tr_layer *l = &m->layers[i];
+        if (i > 0 && m->layers[i - 1].relu_y)   /* computed by the BN before it */
+            l->x = l->y;
+        else
+            tr_layer_forward(l, cur, n, train, m->rng);
+        cur = l->y;
     }
     return cur;
 }
@@ -242,6 +249,8 @@ void tr_model_backward(tr_model *m, const float *dlogits, int n)
 {
     const float *d = dlogits;
     for (int i = m->n - 1; i >= 0; i--) {
+        if (i > 0 && m->layers[i - 1].relu_y)   /* the BN before it takes d as it is */
+            continue;
         /* The input gradient of the first layer is never used: skip its GEMMs. */
         tr_layer_backward(&m->layers[i], d, n, i > 0);
         d = m->layers[i].dx;

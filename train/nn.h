@@ -61,6 +61,10 @@ typedef struct tr_layer {
     float *gamma, *ggamma, *bshift, *gbshift, *rmean, *rvar;
     float *xhat, *invstd;
     float eps, momentum;
+    /* A BN followed by a ReLU computes the ReLU too (tr_model_build sets relu_y to the ReLU's output buffer): it
+     * writes relu(bn(x)) there, and its backward takes the gradient at the ReLU's output, masked by relu_y > 0.
+     * Two passes over the largest activations saved; the values are the same as the separate layers'. */
+    float *relu_y;
 
     /* Buffers. */
     const float *x;            /* input of the last forward pass */

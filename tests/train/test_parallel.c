@@ -16,7 +16,8 @@
 static int same(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof *a) == 0; }
 
 /* One training step's forward and backward at a thread count; returns the model for inspection. */
-static void step(tr_model *m, const tr_layer_desc *d, int nd, int threads, const float *x, const float *dlog)
+static void step(tr_model *m, const tr_layer_desc *d, int nd, int threads, const float *x, const float *dlog,
+                 int fuse)
 {
     tr_rng init;
     tr_rng_seed(&init, 7);
@@ -24,8 +25,11 @@ static void step(tr_model *m, const tr_layer_desc *d, int nd, int threads, const
         CHECK(0, "build: %s", tr_error());
         exit(1);
     }
-    for (int i = 0; i < m->n; i++)
+    for (int i = 0; i < m->n; i++) {
         m->layers[i].nthreads = m->layers[i].type == TR_CONV ? 1 : threads;
+        if (!fuse)
+            m->layers[i].relu_y = NULL;
+    }
     for (int rep = 0; rep < 2; rep++) {   /* twice: the second pass starts from updated running statistics */
         tr_model_forward(m, x, N, 1);
         tr_model_backward(m, dlog, N);
@@ -49,7 +53,27 @@ int main(void)
     for (int i = 0; i < N * 10; i++)
         dl[i] = tr_rng_normal(&r) * 0.1f;
     tr_model ref;
-    step(&ref, d, nd, 1, x, dl);
+    step(&ref, d, nd, 1, x, dl, 1);
+    CHECK(ref.layers[1].relu_y && ref.layers[8].relu_y && !ref.layers[5].relu_y, "bn + relu fused, bn + htanh not");
+    /* BN + ReLU fused (the default) against the separate layers: the same values wherever both compute them
+     * (the fused BN leaves its own output unwritten, the fused ReLU its input gradient). */
+    tr_model sep;
+    step(&sep, d, nd, 1, x, dl, 0);
+    for (int i = 0; i < sep.n; i++) {
+        tr_layer *a = &sep.layers[i], *b = &ref.layers[i];
+        size_t in = (size_t)N * tr_layer_in_size(a), out = (size_t)N * tr_layer_out_size(a);
+        if (!b->relu_y)
+            CHECK(same(a->y, b->y, out), "fused bn+relu: layer %d (%s) output", i, tr_ltype_name(a->type));
+        if (i > 0 && !ref.layers[i - 1].relu_y)
+            CHECK(same(a->dx, b->dx, in), "fused bn+relu: layer %d (%s) input gradient", i, tr_ltype_name(a->type));
+        if (a->type == TR_BN)
+            CHECK(same(a->rmean, b->rmean, a->in_c) && same(a->rvar, b->rvar, a->in_c) &&
+                  same(a->ggamma, b->ggamma, a->in_c) && same(a->gbshift, b->gbshift, a->in_c),
+                  "fused bn+relu: layer %d bn statistics or gradients", i);
+        if (a->type == TR_CONV || a->type == TR_DENSE)
+            CHECK(same(a->gw, b->gw, a->nw), "fused bn+relu: layer %d weight gradient", i);
+    }
+    tr_model_free(&sep);
     CHECK(tr_parallel_splits == 0, "one thread: %lu calls split", tr_parallel_splits);
     /* Each count with the layers' own grain, then split as finely as possible (every layer, every call). */
     const int counts[] = {2, 3, 7, 2, 3, 7};
@@ -57,10 +81,10 @@ int main(void)
         tr_model m;
         tr_parallel_ignore_min = k >= 3;
         unsigned long before = tr_parallel_splits;
-        step(&m, d, nd, counts[k], x, dl);
-        /* 3 forward passes + 2 backward over 3 bn, 3 activation and 1 pool layers: the 15 calls of the first
-         * block are big enough for the grain; all 35 split without it. */
-        unsigned long want = k >= 3 ? 35 : 15;
+        step(&m, d, nd, counts[k], x, dl, 1);
+        /* 3 forward passes + 2 backward over 3 bn, 1 activation (htanh; the relus are fused into their bns) and
+         * 1 pool layers: the 10 calls of the first block are big enough for the grain; all 25 split without it. */
+        unsigned long want = k >= 3 ? 25 : 10;
         CHECK(tr_parallel_splits - before == want, "%d threads%s: %lu calls split, expected %lu", counts[k],
               k >= 3 ? " (finest)" : "", tr_parallel_splits - before, want);
         for (int i = 0; i < m.n; i++) {
