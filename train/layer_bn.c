@@ -9,7 +9,7 @@
 
 /* Eight independent partial sums: the compiler may vectorise them without reassociating anything (a single
  * float accumulator is a serial chain it must keep in order). Same result on every run. */
-static float plane_sum(const float *p, size_t n)
+float tr_plane_sum(const float *p, size_t n)
 {
     float acc[8] = {0};
     size_t j = 0;
@@ -102,7 +102,7 @@ static void forward_channels(void *ctx, size_t c0, size_t c1)
         if (jb->train) {
             double s = 0.0, s2 = 0.0;
             for (int i = 0; i < n; i++) {
-                s += plane_sum(x + i * ex + c * hw, hw);
+                s += tr_plane_sum(x + i * ex + c * hw, hw);
             }
             double mu = s / cnt;
             float muf = (float)mu;
@@ -169,7 +169,7 @@ static void backward_channels(void *ctx, size_t c0, size_t c1)
                 sdy += ps;
                 sdyx += pd;
             } else {
-                sdy += plane_sum(d, hw);
+                sdy += tr_plane_sum(d, hw);
                 sdyx += plane_dot(d, xh, hw);
             }
         }

@@ -3,6 +3,7 @@
  * 2-D convolution by im2col + SGEMM, one example at a time: the column buffer of a whole batch of a 32x32
  * CIFAR layer would take hundreds of MB, one example's is a few MB and stays in cache-friendly sizes.
  * Columns are rebuilt in backward rather than stored, trading a cheap copy for that memory.
+ * 3x3 stride-1 layers with enough input channels take the Winograd path instead (conv_winograd.c, l->wino).
  */
 #include <cblas.h>
 #include <pthread.h>
@@ -140,7 +141,10 @@ typedef struct conv_job {
 static void *forward_job(void *arg)
 {
     conv_job *j = arg;
-    forward_range(j->l, j->x, j->i0, j->i1, j->l->tcol[j->t]);
+    if (j->l->wino)
+        tr_wino_forward_range(j->l, j->x, j->i0, j->i1, j->t);
+    else
+        forward_range(j->l, j->x, j->i0, j->i1, j->l->tcol[j->t]);
     return NULL;
 }
 
@@ -150,7 +154,11 @@ static void *backward_job(void *arg)
     tr_layer *l = j->l;
     memset(l->tgw[j->t], 0, l->nw * sizeof(float));
     memset(l->tgb[j->t], 0, (size_t)l->out_c * sizeof(float));
-    backward_range(l, j->dy, j->i0, j->i1, j->need_dx, l->tcol[j->t], l->tdcol[j->t], l->tgw[j->t], l->tgb[j->t]);
+    if (l->wino)
+        tr_wino_backward_range(l, j->dy, j->i0, j->i1, j->need_dx, j->t, l->tgw[j->t], l->tgb[j->t]);
+    else
+        backward_range(l, j->dy, j->i0, j->i1, j->need_dx, l->tcol[j->t], l->tdcol[j->t], l->tgw[j->t],
+                       l->tgb[j->t]);
     return NULL;
 }
 
@@ -163,11 +171,15 @@ static int run_chunks(tr_layer *l, int n, const float *x, const float *dy, int n
     int started[TR_MAX_THREADS] = {0};
     size_t P = (size_t)l->out_h * l->out_w;
     for (int t = 0; t < T; t++) {
-        if (!l->tcol[t]) {
-            l->tcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
-            l->tdcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
+        if (!l->tgw[t]) {
             l->tgw[t] = tr_alloc(l->nw, sizeof(float));
             l->tgb[t] = tr_alloc((size_t)l->out_c, sizeof(float));
+        }
+        if (l->wino) {
+            tr_wino_scratch(l, t);
+        } else if (!l->tcol[t]) {
+            l->tcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
+            l->tdcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
         }
         jobs[t] = (conv_job){.l = l, .x = x, .dy = dy, .i0 = (int)((long)n * t / T),
                              .i1 = (int)((long)n * (t + 1) / T), .need_dx = need_dx, .t = t};
@@ -187,8 +199,15 @@ static int run_chunks(tr_layer *l, int n, const float *x, const float *dy, int n
 void tr_conv_forward(tr_layer *l, const float *x, int n)
 {
     l->x = x;
+    if (l->wino)
+        tr_wino_prepare(l);
     if (l->nthreads <= 1 || n < 2) {
-        forward_range(l, x, 0, n, l->col);
+        if (l->wino) {
+            tr_wino_scratch(l, 0);
+            tr_wino_forward_range(l, x, 0, n, 0);
+        } else {
+            forward_range(l, x, 0, n, l->col);
+        }
         return;
     }
     run_chunks(l, n, x, NULL, 0, forward_job);
@@ -198,8 +217,15 @@ void tr_conv_backward(tr_layer *l, const float *dy, int n, int need_dx)
 {
     memset(l->gw, 0, l->nw * sizeof(float));
     memset(l->gb, 0, (size_t)l->out_c * sizeof(float));
+    if (l->wino)
+        tr_wino_prepare(l);   /* again: the weights may have changed since the forward pass */
     if (l->nthreads <= 1 || n < 2) {
-        backward_range(l, dy, 0, n, need_dx, l->col, l->dcol, l->gw, l->gb);
+        if (l->wino) {
+            tr_wino_scratch(l, 0);
+            tr_wino_backward_range(l, dy, 0, n, need_dx, 0, l->gw, l->gb);
+        } else {
+            backward_range(l, dy, 0, n, need_dx, l->col, l->dcol, l->gw, l->gb);
+        }
         return;
     }
     int T = run_chunks(l, n, NULL, dy, need_dx, backward_job);

@@ -127,6 +127,8 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
         floats += 3.0 * in + 2.0 * out + 4.0 * (double)l->nw;
         if (l->type == TR_CONV)
             floats += 2.0 * (double)l->fan_in * (double)l->out_h * (double)l->out_w;
+        if (l->type == TR_CONV && tr_wino_applies(l))   /* one thread's scratch */
+            floats += tr_wino_scratch_floats(l);
     }
     if (floats * sizeof(float) > TR_MAX_MODEL_BYTES) {
         tr_model_free(m);
@@ -156,9 +158,12 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
             for (size_t j = 0; init_rng && j < l->nw; j++)   /* NULL: the caller fills the weights */
                 l->w[j] = sd * tr_rng_normal(init_rng);
             if (l->type == TR_CONV) {
+                /* im2col's scratch even where Winograd applies (its own comes with the first pass): tests
+                 * switch a layer between the two */
                 size_t P = (size_t)l->out_h * l->out_w;
                 l->col = tr_alloc(l->fan_in * P, sizeof(float));
                 l->dcol = tr_alloc(l->fan_in * P, sizeof(float));
+                l->wino = tr_wino_applies(l);
             }
         } else if (l->type == TR_BN) {
             int C = l->in_c;
@@ -193,12 +198,16 @@ void tr_model_free(tr_model *m)
         if (l->wq != l->w)
             free(l->wq);
         void *ptrs[] = {l->w, l->gw, l->b, l->gb, l->scale, l->gamma, l->ggamma, l->bshift, l->gbshift, l->rmean,
-                        l->rvar, l->xhat, l->invstd, l->y, l->dx, l->argmax, l->mask, l->col, l->dcol};
+                        l->rvar, l->xhat, l->invstd, l->y, l->dx, l->argmax, l->mask, l->col, l->dcol, l->wu};
         for (size_t j = 0; j < sizeof ptrs / sizeof ptrs[0]; j++)
             free(ptrs[j]);
         for (int t = 0; t < TR_MAX_THREADS; t++) {
             free(l->tcol[t]);
             free(l->tdcol[t]);
+            free(l->twv[t]);
+            free(l->twm[t]);
+            free(l->twdu[t]);
+            free(l->twplane[t]);
             free(l->tgw[t]);
             free(l->tgb[t]);
         }

@@ -77,6 +77,11 @@ typedef struct tr_layer {
      * scratch and weight-gradient buffers, summed into gw/gb in thread order: deterministic for a given count. */
     int nthreads;
     float *tcol[TR_MAX_THREADS], *tdcol[TR_MAX_THREADS], *tgw[TR_MAX_THREADS], *tgb[TR_MAX_THREADS];
+    /* Winograd F(2x2, 3x3) path of 3x3 stride-1 convolutions (conv_winograd.c): wino set at build when it
+     * applies; transformed weights, and thread t's transformed inputs, products, dU and row scratch. */
+    int wino;
+    float *wu;
+    float *twv[TR_MAX_THREADS], *twm[TR_MAX_THREADS], *twdu[TR_MAX_THREADS], *twplane[TR_MAX_THREADS];
 } tr_layer;
 
 typedef struct tr_model {
@@ -149,7 +154,24 @@ void tr_dense_forward(tr_layer *l, const float *x, int n);
 void tr_dense_backward(tr_layer *l, const float *dy, int n, int need_dx);
 void tr_conv_forward(tr_layer *l, const float *x, int n);
 void tr_conv_backward(tr_layer *l, const float *dy, int n, int need_dx);
+/* Winograd F(2x2, 3x3) (train/conv_winograd.c): used for 3x3 stride-1 layers with at least TR_WINO_MIN_C input
+ * channels (cifar-cnn's first layer, 3 channels, keeps im2col: its one SGEMM is small, 16 with K = 3 would not
+ * be cheaper). Examples are grouped so that each of the 16 SGEMMs has at least TR_WINO_GROUP_T tiles (2x2
+ * outputs): measured on cifar-cnn, wider groups were slower, since the transformed inputs and products of a
+ * group then leave the core's caches (3200 + 640 CIFAR images at 1 thread: 7.3 s per epoch with 16, 7.8 with
+ * 32, 8.2 with 128, 9.1 with 256, 12.8 with 1024), so a group is one example unless its tiles are fewer. */
+#define TR_WINO_MIN_C 8
+#define TR_WINO_GROUP_T 16
+int tr_wino_applies(const tr_layer *l);
+int tr_wino_group(const tr_layer *l);
+double tr_wino_scratch_floats(const tr_layer *l);
+void tr_wino_scratch(tr_layer *l, int t);
+void tr_wino_prepare(tr_layer *l);
+void tr_wino_forward_range(tr_layer *l, const float *x, int i0, int i1, int t);
+void tr_wino_backward_range(tr_layer *l, const float *dy, int i0, int i1, int need_dx, int t, float *gw, float *gb);
 void tr_bn_forward(tr_layer *l, const float *x, int n, int train);
+/* Sum of p[0..n) with eight partial sums (vectorised, the same on every run): layer_bn.c. */
+float tr_plane_sum(const float *p, size_t n);
 void tr_bn_backward(tr_layer *l, const float *dy, int n);
 /* y = act(x) element-wise (in place allowed; non-activation types copy): the one definition of each activation,
  * shared with the inference engine so that both quantize activations identically. */

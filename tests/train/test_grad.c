@@ -18,6 +18,14 @@ static int close_enough(double a, double n, double tol)
     return fabs(a - n) <= tol * (1.0 + fabs(a) + fabs(n));
 }
 
+static float *randn(tr_rng *rng, size_t n)
+{
+    float *v = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        v[i] = tr_rng_normal(rng);
+    return v;
+}
+
 static double proj_loss(tr_layer *l, const float *x, int n, const float *R, uint64_t seed)
 {
     tr_rng rng;
@@ -259,23 +267,21 @@ static void check_sq(void)
 }
 
 /* Conv with the batch split over 2 and 3 threads: outputs and input gradients bit-identical to one thread,
- * weight gradients equal up to the order of the per-thread sums. */
-static void check_conv_threads(void)
+ * weight gradients equal up to the order of the per-thread sums. im2col (3 channels) and Winograd (8), whose
+ * groups of examples per SGEMM (4 at 4x4 outputs) the thread chunks cut elsewhere than one thread does. */
+static void check_conv_threads(int c, int h, int w, int n)
 {
     tr_layer_desc d = {.type = TR_CONV, .out = 5, .k = 3, .stride = 1, .pad = 1};
     tr_model m;
     tr_rng rng;
     tr_rng_seed(&rng, 21);
-    int n = 7;
-    if (tr_model_build(&m, &d, 1, 3, 9, 8, 0, n, &rng) < 0)
+    if (tr_model_build(&m, &d, 1, c, h, w, 0, n, &rng) < 0) {
+        CHECK(0, "conv %dx%d: build failed: %s", h, w, tr_error());
         return;
+    }
     tr_layer *l = &m.layers[0];
     size_t in = (size_t)n * tr_layer_in_size(l), out = (size_t)n * tr_layer_out_size(l);
-    float *x = malloc(in * sizeof(float)), *dy = malloc(out * sizeof(float));
-    for (size_t i = 0; i < in; i++)
-        x[i] = tr_rng_normal(&rng);
-    for (size_t i = 0; i < out; i++)
-        dy[i] = tr_rng_normal(&rng);
+    float *x = randn(&rng, in), *dy = randn(&rng, out);
     float *y1 = malloc(out * sizeof(float)), *dx1 = malloc(in * sizeof(float)), *gw1 = malloc(l->nw * sizeof(float));
     tr_layer_forward(l, x, n, 1, &rng);
     tr_layer_backward(l, dy, n, 1);
@@ -301,9 +307,70 @@ static void check_conv_threads(void)
     tr_model_free(&m);
 }
 
+/* Winograd F(2x2, 3x3) against im2col + SGEMM on one layer (the same weights, inputs and output gradients):
+ * outputs, input gradients, weight and bias gradients agree to float rounding. Odd output sizes leave half
+ * tiles at the right and bottom; pad 0 and 2 move the patches against the input; 37 examples of 4x4 make
+ * several groups of examples per SGEMM and a short last one. */
+static void check_wino_vs_im2col(int c, int h, int w, int pad, int oc, int n)
+{
+    tr_layer_desc d = {.type = TR_CONV, .out = oc, .k = 3, .stride = 1, .pad = pad};
+    tr_model m;
+    tr_rng rng;
+    tr_rng_seed(&rng, 5);
+    if (tr_model_build(&m, &d, 1, c, h, w, 0, n, &rng) < 0) {
+        CHECK(0, "winograd %dx%dx%d pad %d: build failed: %s", c, h, w, pad, tr_error());
+        return;
+    }
+    tr_layer *l = &m.layers[0];
+    CHECK(l->wino, "a %d-channel 3x3 stride-1 layer takes the Winograd path", c);
+    size_t in = (size_t)n * tr_layer_in_size(l), out = (size_t)n * tr_layer_out_size(l);
+    float *x = randn(&rng, in), *dy = randn(&rng, out);
+    for (int j = 0; j < oc; j++)
+        l->b[j] = tr_rng_normal(&rng);
+    float *y1 = malloc(out * sizeof(float)), *dx1 = malloc(in * sizeof(float)), *gw1 = malloc(l->nw * sizeof(float));
+    float *gb1 = malloc((size_t)oc * sizeof(float));
+    tr_layer_forward(l, x, n, 1, &rng);
+    tr_layer_backward(l, dy, n, 1);
+    memcpy(y1, l->y, out * sizeof(float));
+    memcpy(dx1, l->dx, in * sizeof(float));
+    memcpy(gw1, l->gw, l->nw * sizeof(float));
+    memcpy(gb1, l->gb, (size_t)oc * sizeof(float));
+    l->wino = 0;
+    tr_layer_forward(l, x, n, 1, &rng);
+    tr_layer_backward(l, dy, n, 1);
+    int bad[4] = {0};
+    for (size_t i = 0; i < out; i++)
+        bad[0] += !close_enough(y1[i], l->y[i], 1e-5);
+    for (size_t i = 0; i < in; i++)
+        bad[1] += !close_enough(dx1[i], l->dx[i], 1e-5);
+    for (size_t i = 0; i < l->nw; i++)   /* sums over n * out_h * out_w products: scale the tolerance */
+        bad[2] += !close_enough(gw1[i] / sqrt((double)out), l->gw[i] / sqrt((double)out), 1e-5);
+    for (int i = 0; i < oc; i++)
+        bad[3] += !close_enough(gb1[i] / sqrt((double)out), l->gb[i] / sqrt((double)out), 1e-5);
+    CHECK(!bad[0] && !bad[1] && !bad[2] && !bad[3],
+          "winograd vs im2col, %dx%dx%d pad %d -> %d, %d examples: %d y, %d dx, %d dw, %d db mismatches", c, h, w,
+          pad, oc, n, bad[0], bad[1], bad[2], bad[3]);
+    free(x);
+    free(dy);
+    free(y1);
+    free(dx1);
+    free(gw1);
+    free(gb1);
+    tr_model_free(&m);
+}
+
 int main(void)
 {
-    check_conv_threads();
+    check_wino_vs_im2col(8, 8, 8, 1, 5, 3);
+    check_wino_vs_im2col(9, 7, 5, 1, 4, 2);     /* odd: 7x5 outputs */
+    check_wino_vs_im2col(8, 6, 9, 0, 3, 2);     /* valid: 4x7 outputs */
+    check_wino_vs_im2col(8, 3, 4, 2, 6, 2);     /* pad 2: 5x6 outputs, patches beyond both sides */
+    check_wino_vs_im2col(16, 4, 4, 1, 16, 37);  /* 4 tiles per example: groups of 4 examples, a short last one */
+    check_wino_vs_im2col(8, 1, 1, 1, 2, 3);     /* 1x1 input: one tile, three quarters outside */
+    check_conv_threads(3, 9, 8, 7);
+    check_conv_threads(3, 4, 4, 37);
+    check_conv_threads(8, 4, 4, 37);   /* Winograd: groups of 4 examples */
+    check_conv_threads(8, 9, 8, 7);
     check_layer("dense", (tr_layer_desc){.type = TR_DENSE, .out = 7}, 3, 2, 2, 5, 1e-2);
     check_layer("conv3x3 same", (tr_layer_desc){.type = TR_CONV, .out = 4, .k = 3, .stride = 1, .pad = 1}, 3, 6, 5,
                 2, 1e-2);
@@ -311,6 +378,14 @@ int main(void)
                 2, 1e-2);
     check_layer("conv5x5 valid", (tr_layer_desc){.type = TR_CONV, .out = 2, .k = 5, .stride = 1, .pad = 0}, 2, 8,
                 8, 2, 1e-2);
+    /* Winograd with 4x4 outputs: 11 examples in SGEMM groups of 4, 4 and 3 */
+    check_layer("conv3x3 winograd groups", (tr_layer_desc){.type = TR_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1},
+                8, 4, 4, 11, 1e-2);
+    /* the Winograd path (8+ input channels), including half tiles at odd sizes */
+    check_layer("conv3x3 winograd", (tr_layer_desc){.type = TR_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1}, 8, 5,
+                7, 3, 1e-2);
+    check_layer("conv3x3 winograd valid", (tr_layer_desc){.type = TR_CONV, .out = 2, .k = 3, .stride = 1, .pad = 0},
+                8, 6, 5, 2, 1e-2);
     check_layer("bn conv", (tr_layer_desc){.type = TR_BN}, 3, 4, 4, 4, 2e-2);
     check_layer("bn dense", (tr_layer_desc){.type = TR_BN}, 6, 1, 1, 8, 2e-2);
     check_layer("relu", (tr_layer_desc){.type = TR_RELU}, 3, 4, 4, 2, 1e-2);
