@@ -1,4 +1,4 @@
-# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cifar-init-g02 --dataset cifar10 --data-dir ../shared/data --out bench/results/compare-cifar10-cifar-cnn-gamma0.02 --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
+# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cc02 --dataset cifar10 --data-dir ../shared/data --out /tmp/cc02out --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
 if (!exists('suffix')) suffix = ''
 
 reset
@@ -12,10 +12,10 @@ set xlabel 'model bytes (packed weights + scales + float parameters)'
 set ylabel 'test accuracy (%)'
 set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
 $D << EOD
-float 1237184 83.950
-binary 132160 77.970
-ternary 168256 82.070
-sq 164416 83.310
+float 1237184 83.760
+binary 132160 78.960
+ternary 168256 82.060
+sq 164416 83.440
 EOD
 plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
 
@@ -31,16 +31,16 @@ set boxwidth 0.7
 set xtics rotate by -30
 set yrange [*:*]
 $L << EOD
-"float OpenBLAS" 910.897
-"binary avx512" 653.106
-"binary avx2" 1020.354
-"binary scalar" 25139.325
-"ternary avx512" 658.139
-"ternary avx2" 1182.506
-"ternary scalar" 44667.854
-"sq avx512" 656.994
-"sq avx2" 1137.300
-"sq scalar" 38215.787
+"float OpenBLAS" 872.304
+"binary avx512" 634.646
+"binary avx2" 931.058
+"binary scalar" 25894.366
+"ternary avx512" 639.053
+"ternary avx2" 1075.327
+"ternary scalar" 44127.518
+"sq avx512" 632.955
+"sq avx2" 1005.298
+"sq scalar" 36702.230
 EOD
 plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
 
@@ -84,11 +84,11 @@ set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0
 set arrow from 4.5, graph 0 to 4.5, graph 1 nohead lc rgb 'gray'
 set label 'depths frozen' at 4.6, graph 0.5
 $B << EOD
-1 1.11253 1.06002 1.06961 1.04184 1.02570
-2 1.53294 1.50830 1.50067 1.44923 1.38202
-3 1.55067 1.54682 1.53883 1.53325 1.51393
-4 1.56080 1.55959 1.55654 1.55341 1.54720
-5 1.56080 1.55959 1.55654 1.55341 1.54720
-6 1.56080 1.55959 1.55654 1.55341 1.54720
+1 1.12093 1.05904 1.06711 1.03954 1.02266
+2 1.53541 1.50925 1.49829 1.43716 1.36969
+3 1.55004 1.54437 1.53762 1.53215 1.51216
+4 1.56080 1.56035 1.55737 1.55374 1.54670
+5 1.56080 1.56035 1.55737 1.55374 1.54670
+6 1.56080 1.56035 1.55737 1.55374 1.54670
 EOD
 plot $B using 1:2 with linespoints lw 2 title 'layer 3 conv3x3:32+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 7 conv3x3:64+bn+relu', $B using 1:4 with linespoints lw 2 title 'layer 10 conv3x3:64+bn+relu', $B using 1:5 with linespoints lw 2 title 'layer 14 conv3x3:128+bn+relu', $B using 1:6 with linespoints lw 2 title 'layer 17 conv3x3:128+bn+relu'

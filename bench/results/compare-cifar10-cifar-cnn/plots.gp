@@ -1,4 +1,4 @@
-# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --models /tmp/cifar-init-g05 --dataset cifar10 --data-dir ../shared/data --out bench/results/compare-cifar10-cifar-cnn --check-n 1000`; `gnuplot plots.gp` in this folder redraws the plots.
+# bitern compare: cifar10, cifar-cnn. Written by `bitern compare --dataset cifar10 --init-float --q-epochs 6 --data-dir /work/shared/data --out /tmp/cc`; `gnuplot plots.gp` in this folder redraws the plots.
 if (!exists('suffix')) suffix = ''
 
 reset
@@ -12,10 +12,10 @@ set xlabel 'model bytes (packed weights + scales + float parameters)'
 set ylabel 'test accuracy (%)'
 set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
 $D << EOD
-float 1237184 83.950
-binary 132160 77.970
-ternary 168256 82.070
-sq 132160 82.890
+float 1237184 83.760
+binary 132160 78.960
+ternary 168256 82.060
+sq 132160 83.120
 EOD
 plot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, '' using 2:3:1 with labels offset 0,1.3 notitle
 
@@ -31,16 +31,16 @@ set boxwidth 0.7
 set xtics rotate by -30
 set yrange [*:*]
 $L << EOD
-"float OpenBLAS" 948.757
-"binary avx512" 686.388
-"binary avx2" 932.721
-"binary scalar" 25728.523
-"ternary avx512" 702.880
-"ternary avx2" 1113.562
-"ternary scalar" 46103.407
-"sq avx512" 679.533
-"sq avx2" 1040.306
-"sq scalar" 26376.972
+"float OpenBLAS" 864.029
+"binary avx512" 625.665
+"binary avx2" 1005.094
+"binary scalar" 25703.092
+"ternary avx512" 631.240
+"ternary avx2" 1094.372
+"ternary scalar" 43798.593
+"sq avx512" 611.409
+"sq avx2" 897.656
+"sq scalar" 24823.284
 EOD
 plot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,0.8 notitle
 
@@ -84,9 +84,9 @@ set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0
 set arrow from 4.5, graph 0 to 4.5, graph 1 nohead lc rgb 'gray'
 set label 'depths frozen' at 4.6, graph 0.5
 $B << EOD
-1 1.34284 1.28359 1.30162 1.25793 1.24079
-2 1.55282 1.54828 1.54311 1.53763 1.52467
-3 1.56080 1.55984 1.55719 1.55496 1.54807
+1 1.36128 1.28090 1.29626 1.25477 1.23547
+2 1.55480 1.54930 1.54250 1.53710 1.52241
+3 1.56080 1.55970 1.55660 1.55445 1.54727
 4 1.56080 1.56080 1.56080 1.56080 1.56080
 5 1.56080 1.56080 1.56080 1.56080 1.56080
 6 1.56080 1.56080 1.56080 1.56080 1.56080
