@@ -59,9 +59,9 @@ extern "C" {
 #define BITERN_API
 #endif
 
-#define BITERN_VERSION_MAJOR 0
-#define BITERN_VERSION_MINOR 1
-#define BITERN_VERSION_PATCH 0
+/* BITERN_VERSION_MAJOR, _MINOR, _PATCH and BITERN_VERSION_STRING: the version this header belongs to. */
+#include "bitern_version.h"
+/* The version of the library actually loaded (BITERN_VERSION_STRING of the build that made it). */
 BITERN_API const char *bitern_version(void);
 
 /* Longest vector any op accepts: 127 * 2^24 < 2^31, so int32 accumulators never overflow. */

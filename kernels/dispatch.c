@@ -70,7 +70,7 @@ const char *bitern_strerror(int status)
     }
 }
 
-const char *bitern_version(void) { return "0.1.0"; }
+const char *bitern_version(void) { return BITERN_VERSION_STRING; }
 
 /* ---- picking variants ---- */
 const bitern_variant *bitern_pick_variant(bitern_op op, unsigned flags)
