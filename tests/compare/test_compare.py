@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 bitern, data_dir, work = sys.argv[1:4]
+# $BITERN_DATA, as users set it, over the directory meson passes (-Ddata_dir, default ../shared/data).
+data_dir = os.environ.get("BITERN_DATA") or data_dir
 if not os.path.exists(os.path.join(data_dir, "mnist", "t10k-images-idx3-ubyte.gz")):
     print(f"skip: no MNIST under {data_dir}")
     sys.exit(77)

@@ -3,7 +3,7 @@
 # `bitern data` end to end: cli.sh BITERN DATA_DIR WORK_DIR CASE. Every case checks the exit status and the
 # message. Exits 77 (meson: skipped) without the real datasets.
 set -u
-BITERN=$1 DATA=$2 WORK=$3 CASE=$4
+BITERN=$1 DATA=${BITERN_DATA:-$2} WORK=$3 CASE=$4   # $BITERN_DATA, as users set it, over meson's -Ddata_dir
 [ -f "$DATA/mnist/SHA256SUMS" ] && [ -f "$DATA/cifar10/SHA256SUMS" ] || { echo "no datasets in $DATA: skipped"; exit 77; }
 DATA=$(cd "$DATA" && pwd)
 case $BITERN in /*) ;; *) BITERN=$(pwd)/$BITERN ;; esac

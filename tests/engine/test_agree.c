@@ -213,7 +213,8 @@ static void compare(const mcase *mc, const char *path, const tr_dataset *test, c
 
 int main(int argc, char **argv)
 {
-    const char *data_dir = argc > 1 ? argv[1] : "../shared/data";
+    /* $BITERN_DATA, as users set it, over the directory meson passes (-Ddata_dir, default ../shared/data). */
+    const char *data_dir = getenv("BITERN_DATA") ? getenv("BITERN_DATA") : argc > 1 ? argv[1] : "../shared/data";
     char probe[1024];
     snprintf(probe, sizeof probe, "%s/mnist", data_dir);
     struct stat st;

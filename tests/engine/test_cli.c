@@ -89,7 +89,8 @@ static int make_model(const char *path, const char *spec, int c, int h, int w)
 
 int main(int argc, char **argv)
 {
-    const char *data = argc > 1 ? argv[1] : "../shared/data";
+    /* $BITERN_DATA, as users set it, over the directory meson passes (-Ddata_dir, default ../shared/data). */
+    const char *data = getenv("BITERN_DATA") ? getenv("BITERN_DATA") : argc > 1 ? argv[1] : "../shared/data";
     char probe[1024];
     struct stat st;
     snprintf(probe, sizeof probe, "%s/mnist", data);

@@ -14,7 +14,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REAL_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data"))
+# $BITERN_DATA, as users set it, else what meson passes (-Ddata_dir), else ../shared/data beside the checkout.
+REAL_DATA = (os.environ.get("BITERN_DATA") or os.environ.get("BITERN_TEST_DATA")
+             or os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data")))
 
 CASES = []
 

@@ -230,7 +230,8 @@ static void test_corrupt(const char *root)
 
 int main(int argc, char **argv)
 {
-    const char *root = argc > 1 ? argv[1] : "../shared/data";
+    /* $BITERN_DATA, as users set it, over the directory meson passes (-Ddata_dir, default ../shared/data). */
+    const char *root = getenv("BITERN_DATA") ? getenv("BITERN_DATA") : argc > 1 ? argv[1] : "../shared/data";
     snprintf(tmpdir, sizeof tmpdir, "/tmp/bitern-test-data-XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
