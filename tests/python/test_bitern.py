@@ -279,6 +279,10 @@ def test_from_words_checks_canonical_form():
 def test_version_matches_the_build():
     # meson's project version, passed by tests/python/meson.build: the one number the C macros come from too.
     assert bitern.version() == bitern.__version__ == os.environ["BITERN_TEST_VERSION"]
+    tool = os.environ.get("BITERN_TEST_TOOL")                 # set where the bitern tool is built
+    if tool:
+        p = subprocess.run([tool, "--version"], capture_output=True, text=True)
+        assert p.returncode == 0 and p.stdout == f"bitern {bitern.version()}\n"
 
 
 def test_loader_reports_a_missing_library():
