@@ -15,6 +15,8 @@ try:
 except ImportError:          # the source tree: no install-time configuration
     _config = None
 
+# Installed: what meson recorded; in the source tree: kernels/meson.build's bitern_soversion, which the tests
+# compare with this copy.
 SOVERSION = getattr(_config, "SOVERSION", "1")
 SONAME = "libbitern.so." + SOVERSION
 

@@ -279,6 +279,8 @@ def test_from_words_checks_canonical_form():
 def test_version_matches_the_build():
     # meson's project version, passed by tests/python/meson.build: the one number the C macros come from too.
     assert bitern.version() == bitern.__version__ == os.environ["BITERN_TEST_VERSION"]
+    # The source tree's fallback soname (python/bitern/_lib.py) must follow kernels/meson.build's soversion.
+    assert bitern.SOVERSION == os.environ["BITERN_TEST_SOVERSION"]
     tool = os.environ.get("BITERN_TEST_TOOL")                 # set where the bitern tool is built
     if tool:
         p = subprocess.run([tool, "--version"], capture_output=True, text=True)
