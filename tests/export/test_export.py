@@ -12,18 +12,16 @@ them), or without the datasets.
 
   test_export.py BITERN DATA_DIR
 """
-import gzip
-import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-ORT_DIR = os.path.join(ROOT, "tools", "onnxrt")
+sys.path.insert(0, os.path.join(ROOT, "tools", "onnxrt"))
+from bitern_onnx import dataset_dir, ort_classify, ort_missing, write_test_pixels  # noqa: E402
 
 # (name, dataset, model spec, bitern train options); each trains for one short epoch.
 CASES = [
@@ -51,32 +49,6 @@ def check(cond, msg):
     return cond
 
 
-def dataset_dir(data_dir, name):
-    for d in [os.path.join(data_dir, name), os.path.join("/usr/share/datasets", name)]:
-        if os.path.isdir(d):
-            return d
-    return None
-
-
-def test_pixels(data_dir, name, limit):
-    """The test split's pixels as float32 0..255, NCHW, and its shape."""
-    d = dataset_dir(data_dir, name)
-    if name == "cifar10":
-        raw = open(os.path.join(d, "test_batch.bin"), "rb").read()
-        n = min(limit, len(raw) // 3073)
-        px = b"".join(raw[i * 3073 + 1:(i + 1) * 3073] for i in range(n))
-        c, h, w = 3, 32, 32
-    else:
-        raw = gzip.open(os.path.join(d, "t10k-images-idx3-ubyte.gz")).read()
-        magic, n, h, w = struct.unpack(">IIII", raw[:16])
-        assert magic == 0x803, name
-        n = min(n, limit)
-        px = raw[16:16 + n * h * w]
-        c = 1
-    floats = struct.pack("<%df" % len(px), *px)
-    return floats, n, c, h, w
-
-
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
@@ -91,9 +63,9 @@ def main():
     except ImportError:
         print("SKIP: no python3-onnx (Debian package python3-onnx) for this python:", sys.executable)
         return 77
-    node = shutil.which("node")
-    if not node or not os.path.isdir(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node")):
-        print("SKIP: needs Node.js and onnxruntime-node in tools/onnxrt (tools/install-deps installs both)")
+    missing = ort_missing()
+    if missing:
+        print("SKIP: ONNX Runtime needs", missing)
         return 77
     if not dataset_dir(data_dir, "mnist"):
         print("SKIP: no MNIST under", data_dir)
@@ -135,17 +107,15 @@ def main():
                 check(depths[0] == "F" and depths[-1] == "F" and "F" not in depths[1:-1],
                       f"{name}: depths {depths}: first and last float, the others quantized")
 
-            if ds not in pixels:
-                pixels[ds] = test_pixels(data_dir, ds, limit)
-            floats, n, c, h, w = pixels[ds]
             pf = os.path.join(td, ds + ".f32")
-            if not os.path.exists(pf):
-                with open(pf, "wb") as f:
-                    f.write(floats)
-            r = run([node, os.path.join(ORT_DIR, "run.mjs"), "classify", onx, pf, str(n), str(c), str(h), str(w)])
-            if not check(r.returncode == 0, f"{name}: onnxruntime: {r.stderr.strip()}"):
+            if ds not in pixels:
+                pixels[ds] = write_test_pixels(data_dir, ds, limit, pf)
+            n = pixels[ds][0]
+            try:
+                ort_cls = ort_classify(onx, pf, pixels[ds])
+            except RuntimeError as e:
+                check(False, f"{name}: {e}")
                 continue
-            ort_cls = [int(v) for v in r.stdout.split()]
             pred = os.path.join(td, name + ".pred")
             r = run([bitern, "eval", btn, "--dataset", ds, "--data-dir", data_dir, "--limit", str(n),
                      "--latency-n", "1", "--predictions", pred])
