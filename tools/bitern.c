@@ -22,6 +22,9 @@ static const struct {
     { "eval", bitern_cmd_eval, "run a .btn model on the kernels: accuracy, latency, throughput, size" },
     { "compare", bitern_cmd_compare, "train float, binary, ternary and SQ models; compare accuracy, bytes, speed per ISA" },
 #endif
+#ifdef BITERN_HAVE_EXPORT
+    { "export", bitern_cmd_export, "write a .btn model as an ONNX graph that any ONNX runtime runs" },
+#endif
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -14,5 +14,8 @@ int bitern_cmd_data(int argc, char **argv);   /* tools/cmd_data.c */
 int bitern_cmd_eval(int argc, char **argv);   /* engine/cmd_eval.c */
 int bitern_cmd_compare(int argc, char **argv);   /* compare/cmd_compare.c */
 #endif
+#ifdef BITERN_HAVE_EXPORT
+int bitern_cmd_export(int argc, char **argv);   /* tools/cmd_export.c */
+#endif
 
 #endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* `bitern export model.btn model.onnx`: the model as a standard ONNX graph (tools/onnx_export.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <bitern.h>
+
+#include "commands.h"
+#include "model_file.h"
+#include "onnx_export.h"
+#include "serial.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bitern export model.btn model.onnx\n"
+            "Writes the model as an ONNX graph (IR 8, opset 13) that any ONNX runtime runs: input \"pixels\",\n"
+            "float [N, C, H, W] with values 0..255 (the model's input normalisation is in the graph); output\n"
+            "\"logits\", float [N, classes]. Binary and ternary layers carry their dequantized weights,\n"
+            "scale x {-1, 0, +1}; each layer's depth is in the file's metadata (bitern.layer.<i>, bitern.depths).\n"
+            "The output is written atomically (a temporary file beside it, then renamed).\n"
+            "  -h, --help   this text\n");
+}
+
+int bitern_cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        fprintf(stderr, "bitern export: unknown option '%s'\n", argv[optind - 1]);
+        usage(stderr);
+        return 2;
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "bitern export: expected a model file and an output file, got %d argument%s\n",
+                argc - optind, argc - optind == 1 ? "" : "s");
+        usage(stderr);
+        return 2;
+    }
+    const char *in = argv[optind], *out = argv[optind + 1];
+    if (tr_check_writable("the output", out, 1) < 0) {
+        fprintf(stderr, "bitern export: %s\n", tr_error());
+        return 1;
+    }
+    tr_model m = {0};
+    if (tr_model_load(in, &m, 1) < 0) {
+        fprintf(stderr, "bitern export: %s\n", tr_error());
+        return 1;
+    }
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = 1;
+    if (bitern_onnx_export(&m, bitern_version(), &buf, &n) < 0) {
+        fprintf(stderr, "bitern export: %s: %s\n", in, tr_error());
+    } else {
+        const void *parts[1] = {buf};
+        if (tr_write_file_atomic(out, parts, &n, 1) < 0)
+            fprintf(stderr, "bitern export: %s\n", tr_error());
+        else {
+            printf("%s: %zu bytes, %d layers\n", out, n, m.n);
+            rc = 0;
+        }
+    }
+    free(buf);
+    tr_model_free(&m);
+    return rc;
+}

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+/* The ONNX exporter (onnx_export.h): the graph is built as protobuf-c messages generated from onnx.proto (the
+ * schema Debian's python3-onnx ships), every allocation recorded in one list freed at the end. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx.pb-c.h"
+#include "onnx_export.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "TensorProto.raw_data is little-endian: the float initializers are copied as they are in memory"
+#endif
+
+#define OX_OPSET 13
+#define OX_MAX_MESSAGE ((size_t)2 << 30)   /* protobuf's limit for one message */
+
+typedef struct ox {
+    void **blocks;
+    size_t n_blocks, cap_blocks;
+    Onnx__NodeProto **nodes;
+    size_t n_nodes, cap_nodes;
+    Onnx__TensorProto **inits;
+    size_t n_inits, cap_inits;
+    Onnx__StringStringEntryProto **meta;
+    size_t n_meta, cap_meta;
+    size_t init_bytes;
+    int oom;
+    int uid;                          /* numbers the intermediate tensors */
+} ox;
+
+static int grow(void ***v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? 2 * *cap : 32;
+    void **p = realloc(*v, nc * sizeof *p);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = nc;
+    return 0;
+}
+
+static void *ox_alloc(ox *g, size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p || grow(&g->blocks, &g->cap_blocks, g->n_blocks + 1) < 0) {
+        free(p);
+        g->oom = 1;
+        return NULL;
+    }
+    g->blocks[g->n_blocks++] = p;
+    return p;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static char *ox_str(ox *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = ox_alloc(g, (size_t)n + 1);
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+static void ox_push(ox *g, void ***v, size_t *n, size_t *cap, void *item)
+{
+    if (!item || grow(v, cap, *n + 1) < 0) {
+        g->oom = 1;
+        return;
+    }
+    (*v)[(*n)++] = item;
+}
+
+/* A float initializer; data is referenced, not copied (it outlives the packing). */
+static const char *ox_tensor(ox *g, const char *name, const int64_t *dims, int ndims, const float *data)
+{
+    Onnx__TensorProto *t = ox_alloc(g, sizeof *t);
+    int64_t *d = ox_alloc(g, (size_t)ndims * sizeof *d);
+    if (!t || !d)
+        return name;
+    onnx__tensor_proto__init(t);
+    size_t count = 1;
+    for (int i = 0; i < ndims; i++) {
+        d[i] = dims[i];
+        count *= (size_t)dims[i];
+    }
+    t->n_dims = (size_t)ndims;
+    t->dims = d;
+    t->has_data_type = 1;
+    t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    t->name = (char *)name;
+    t->has_raw_data = 1;
+    t->raw_data.len = count * sizeof(float);
+    t->raw_data.data = (uint8_t *)data;
+    g->init_bytes += t->raw_data.len;
+    ox_push(g, (void ***)&g->inits, &g->n_inits, &g->cap_inits, t);
+    return name;
+}
+
+/* A scalar constant, copied into the arena. */
+static const char *ox_scalar(ox *g, const char *name, float v)
+{
+    float *p = ox_alloc(g, sizeof *p);
+    if (!p)
+        return name;
+    *p = v;
+    return ox_tensor(g, name, NULL, 0, p);
+}
+
+static Onnx__AttributeProto *ox_attr_ints(ox *g, const char *name, const int64_t *v, size_t n)
+{
+    Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
+    int64_t *c = ox_alloc(g, n * sizeof *c);
+    if (!a || !c)
+        return NULL;
+    onnx__attribute_proto__init(a);
+    a->name = (char *)name;
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    memcpy(c, v, n * sizeof *c);
+    a->n_ints = n;
+    a->ints = c;
+    return a;
+}
+
+static Onnx__AttributeProto *ox_attr_int(ox *g, const char *name, int64_t v)
+{
+    Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
+    if (!a)
+        return NULL;
+    onnx__attribute_proto__init(a);
+    a->name = (char *)name;
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+    a->has_i = 1;
+    a->i = v;
+    return a;
+}
+
+static Onnx__AttributeProto *ox_attr_float(ox *g, const char *name, float v)
+{
+    Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
+    if (!a)
+        return NULL;
+    onnx__attribute_proto__init(a);
+    a->name = (char *)name;
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+    a->has_f = 1;
+    a->f = v;
+    return a;
+}
+
+/* A node with up to 5 inputs (NULL-terminated list) and up to 4 attributes; returns its output's name. */
+static const char *ox_node(ox *g, const char *op, const char *doc, const char *const *in,
+                           Onnx__AttributeProto *const *attrs, int n_attrs)
+{
+    Onnx__NodeProto *nd = ox_alloc(g, sizeof *nd);
+    char **ins = ox_alloc(g, 5 * sizeof *ins);
+    char **outs = ox_alloc(g, sizeof *outs);
+    Onnx__AttributeProto **at = ox_alloc(g, (size_t)(n_attrs ? n_attrs : 1) * sizeof *at);
+    char *out = ox_str(g, "t%d_%s", g->uid++, op);
+    if (!nd || !ins || !outs || !at || !out)
+        return "";
+    onnx__node_proto__init(nd);
+    size_t n = 0;
+    while (in[n] && n < 5) {
+        ins[n] = (char *)in[n];
+        n++;
+    }
+    for (int i = 0; i < n_attrs; i++) {
+        if (!attrs[i])
+            g->oom = 1;
+        at[i] = attrs[i];
+    }
+    outs[0] = out;
+    nd->n_input = n;
+    nd->input = ins;
+    nd->n_output = 1;
+    nd->output = outs;
+    nd->name = ox_str(g, "n%d_%s", g->uid, op);
+    nd->op_type = (char *)op;
+    nd->doc_string = doc ? (char *)doc : NULL;
+    nd->n_attribute = (size_t)n_attrs;
+    nd->attribute = at;
+    ox_push(g, (void ***)&g->nodes, &g->n_nodes, &g->cap_nodes, nd);
+    return out;
+}
+
+static void ox_meta(ox *g, const char *key, const char *value)
+{
+    Onnx__StringStringEntryProto *e = ox_alloc(g, sizeof *e);
+    if (!e)
+        return;
+    onnx__string_string_entry_proto__init(e);
+    e->key = (char *)key;
+    e->value = (char *)value;
+    ox_push(g, (void ***)&g->meta, &g->n_meta, &g->cap_meta, e);
+}
+
+/* float [N, dims...] with a symbolic batch N. */
+static Onnx__ValueInfoProto *ox_value(ox *g, const char *name, const int64_t *dims, int ndims)
+{
+    Onnx__ValueInfoProto *v = ox_alloc(g, sizeof *v);
+    Onnx__TypeProto *tp = ox_alloc(g, sizeof *tp);
+    Onnx__TypeProto__Tensor *tt = ox_alloc(g, sizeof *tt);
+    Onnx__TensorShapeProto *sh = ox_alloc(g, sizeof *sh);
+    Onnx__TensorShapeProto__Dimension **dv = ox_alloc(g, (size_t)(ndims + 1) * sizeof *dv);
+    if (!v || !tp || !tt || !sh || !dv)
+        return NULL;
+    onnx__value_info_proto__init(v);
+    onnx__type_proto__init(tp);
+    onnx__type_proto__tensor__init(tt);
+    onnx__tensor_shape_proto__init(sh);
+    for (int i = 0; i <= ndims; i++) {
+        Onnx__TensorShapeProto__Dimension *d = ox_alloc(g, sizeof *d);
+        if (!d)
+            return NULL;
+        onnx__tensor_shape_proto__dimension__init(d);
+        if (i == 0) {
+            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+            d->dim_param = (char *)"N";
+        } else {
+            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+            d->dim_value = dims[i - 1];
+        }
+        dv[i] = d;
+    }
+    sh->n_dim = (size_t)ndims + 1;
+    sh->dim = dv;
+    tt->has_elem_type = 1;
+    tt->elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    tt->shape = sh;
+    tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    tp->tensor_type = tt;
+    v->name = (char *)name;
+    v->type = tp;
+    return v;
+}
+
+static const char *depth_word(int depth)
+{
+    return depth == TR_DEPTH_BINARY ? "binary" : depth == TR_DEPTH_TERNARY ? "ternary" : "float";
+}
+
+/* The nodes of layer i; *cur is the current tensor's name, *flat whether it is [N, features] already. */
+static int ox_layer(ox *g, const tr_model *m, int i, const char **cur, int *flat, char *depths, size_t dcap)
+{
+    const tr_layer *l = &m->layers[i];
+    const char *x = *cur;
+    switch (l->type) {
+    case TR_DENSE:
+    case TR_CONV: {
+        const char *doc = ox_str(g, "bitern layer %d: %s weights%s", i, depth_word(l->depth),
+                                 l->depth ? " (dequantized: scale[row] x {-1, 0, +1})" : "");
+        const char *w = ox_str(g, "layer%d.weight", i), *b = ox_str(g, "layer%d.bias", i);
+        int64_t ob = l->out_c;
+        ox_tensor(g, b, &ob, 1, l->b);
+        size_t len = strlen(depths);
+        snprintf(depths + len, dcap - len, "%s%c", len ? " " : "", "FBT"[l->depth]);
+        ox_meta(g, ox_str(g, "bitern.layer.%d", i), depth_word(l->depth));
+        if (l->type == TR_DENSE) {
+            if (!*flat) {
+                Onnx__AttributeProto *ax[] = {ox_attr_int(g, "axis", 1)};
+                x = ox_node(g, "Flatten", NULL, (const char *[]){x, NULL}, ax, 1);
+            }
+            int64_t wd[2] = {l->out_c, (int64_t)l->fan_in};
+            ox_tensor(g, w, wd, 2, l->wq);
+            Onnx__AttributeProto *tb[] = {ox_attr_int(g, "transB", 1)};
+            *cur = ox_node(g, "Gemm", doc, (const char *[]){x, w, b, NULL}, tb, 1);
+            *flat = 1;
+        } else {
+            int64_t wd[4] = {l->out_c, l->in_c, l->k, l->k};
+            ox_tensor(g, w, wd, 4, l->wq);
+            int64_t ks[2] = {l->k, l->k}, st[2] = {l->stride, l->stride};
+            int64_t pads[4] = {l->pad, l->pad, l->pad, l->pad};
+            Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", st, 2),
+                                          ox_attr_ints(g, "pads", pads, 4)};
+            *cur = ox_node(g, "Conv", doc, (const char *[]){x, w, b, NULL}, at, 3);
+        }
+        return 0;
+    }
+    case TR_BN: {
+        int64_t c = l->out_c;
+        const char *s = ox_tensor(g, ox_str(g, "layer%d.gamma", i), &c, 1, l->gamma);
+        const char *b = ox_tensor(g, ox_str(g, "layer%d.shift", i), &c, 1, l->bshift);
+        const char *mu = ox_tensor(g, ox_str(g, "layer%d.running_mean", i), &c, 1, l->rmean);
+        const char *var = ox_tensor(g, ox_str(g, "layer%d.running_var", i), &c, 1, l->rvar);
+        Onnx__AttributeProto *eps[] = {ox_attr_float(g, "epsilon", l->eps)};
+        *cur = ox_node(g, "BatchNormalization", NULL, (const char *[]){x, s, b, mu, var}, eps, 1);
+        return 0;
+    }
+    case TR_RELU:
+        *cur = ox_node(g, "Relu", NULL, (const char *[]){x, NULL}, NULL, 0);
+        return 0;
+    case TR_HTANH:
+        *cur = ox_node(g, "Clip", NULL, (const char *[]){x, "const.minus1", "const.plus1", NULL}, NULL, 0);
+        return 0;
+    case TR_SIGN: {   /* x < 0 ? -1 : +1 */
+        const char *neg = ox_node(g, "Less", NULL, (const char *[]){x, "const.zero", NULL}, NULL, 0);
+        *cur = ox_node(g, "Where", "bitern sign", (const char *[]){neg, "const.minus1", "const.plus1", NULL}, NULL, 0);
+        return 0;
+    }
+    case TR_TERN: {   /* x > 0.5 ? +1 : x < -0.5 ? -1 : 0 */
+        const char *hi = ox_node(g, "Greater", NULL, (const char *[]){x, "const.plus_half", NULL}, NULL, 0);
+        const char *lo = ox_node(g, "Less", NULL, (const char *[]){x, "const.minus_half", NULL}, NULL, 0);
+        const char *neg = ox_node(g, "Where", NULL, (const char *[]){lo, "const.minus1", "const.zero", NULL}, NULL, 0);
+        *cur = ox_node(g, "Where", "bitern tern", (const char *[]){hi, "const.plus1", neg, NULL}, NULL, 0);
+        return 0;
+    }
+    case TR_MAXPOOL: {
+        int64_t ks[2] = {l->k, l->k};
+        Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", ks, 2)};
+        *cur = ox_node(g, "MaxPool", NULL, (const char *[]){x, NULL}, at, 2);
+        return 0;
+    }
+    case TR_DROPOUT:   /* the identity at inference */
+        return 0;
+    default:
+        return tr_fail("layer %d: type %d has no ONNX form in this exporter", i, (int)l->type);
+    }
+}
+
+static void ox_free(ox *g)
+{
+    for (size_t i = 0; i < g->n_blocks; i++)
+        free(g->blocks[i]);
+    free(g->blocks);
+    free(g->nodes);
+    free(g->inits);
+    free(g->meta);
+}
+
+int bitern_onnx_export(const tr_model *m, const char *producer_version, uint8_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (m->n < 1)
+        return tr_fail("the model has no layers");
+    ox g = {0};
+    int rc = -1;
+    ox_scalar(&g, "const.zero", 0.0f);
+    ox_scalar(&g, "const.plus1", 1.0f);
+    ox_scalar(&g, "const.minus1", -1.0f);
+    ox_scalar(&g, "const.plus_half", 0.5f);
+    ox_scalar(&g, "const.minus_half", -0.5f);
+
+    /* The input normalisation: x * (1 / (255 std[c])) - mean[c] / std[c], per channel, as bte_dataset_floats. */
+    const char *cur = "pixels";
+    if (m->in_c > TR_MAX_NORM_C) {
+        tr_fail("the model has %d input channels and stores no input normalisation (at most %d): its inputs "
+                "cannot be described", m->in_c, TR_MAX_NORM_C);
+        goto out;
+    }
+    float *inv = ox_alloc(&g, (size_t)m->in_c * sizeof *inv), *off = ox_alloc(&g, (size_t)m->in_c * sizeof *off);
+    if (!inv || !off)
+        goto oom;
+    for (int c = 0; c < m->in_c; c++) {
+        inv[c] = 1.0f / (255.0f * m->in_std[c]);
+        off[c] = m->in_mean[c] / m->in_std[c];
+    }
+    int64_t nd[4] = {1, m->in_c, 1, 1};
+    ox_tensor(&g, "input.inv_255_std", nd, 4, inv);
+    ox_tensor(&g, "input.mean_over_std", nd, 4, off);
+    cur = ox_node(&g, "Mul", "pixel / (255 std[c])", (const char *[]){cur, "input.inv_255_std", NULL}, NULL, 0);
+    cur = ox_node(&g, "Sub", "- mean[c] / std[c]", (const char *[]){cur, "input.mean_over_std", NULL}, NULL, 0);
+
+    char depths[3 * 4096] = "";
+    int flat = 0;
+    for (int i = 0; i < m->n; i++)
+        if (ox_layer(&g, m, i, &cur, &flat, depths, sizeof depths) < 0)
+            goto out;
+    const char *logits = ox_node(&g, "Identity", NULL, (const char *[]){cur, NULL}, NULL, 0);
+    g.nodes[g.n_nodes - 1]->output[0] = (char *)"logits";
+    (void)logits;
+    ox_meta(&g, "bitern.depths", ox_str(&g, "%s", depths));
+    ox_meta(&g, "bitern.input", "float pixels 0..255, NCHW; the model's normalisation is the graph's first nodes");
+    if (g.init_bytes > OX_MAX_MESSAGE / 2) {
+        tr_fail("the weights take %zu bytes: over protobuf's 2 GiB limit for one ONNX file (external data is not "
+                "supported by this exporter)", g.init_bytes);
+        goto out;
+    }
+
+    int64_t in_dims[3] = {m->in_c, m->in_h, m->in_w};
+    const tr_layer *last = &m->layers[m->n - 1];
+    int64_t out_dims[1] = {(int64_t)tr_layer_out_size(last)};
+    Onnx__ValueInfoProto *vin = ox_value(&g, "pixels", in_dims, 3), *vout = ox_value(&g, "logits", out_dims, 1);
+    Onnx__GraphProto *graph = ox_alloc(&g, sizeof *graph);
+    Onnx__ModelProto *model = ox_alloc(&g, sizeof *model);
+    Onnx__OperatorSetIdProto *opset = ox_alloc(&g, sizeof *opset);
+    if (!vin || !vout || !graph || !model || !opset || g.oom)
+        goto oom;
+    onnx__graph_proto__init(graph);
+    graph->name = (char *)"bitern";
+    graph->n_node = g.n_nodes;
+    graph->node = g.nodes;
+    graph->n_initializer = g.n_inits;
+    graph->initializer = g.inits;
+    graph->n_input = 1;
+    graph->input = &vin;
+    graph->n_output = 1;
+    graph->output = &vout;
+    onnx__operator_set_id_proto__init(opset);
+    opset->domain = (char *)"";
+    opset->has_version = 1;
+    opset->version = OX_OPSET;
+    onnx__model_proto__init(model);
+    model->has_ir_version = 1;
+    model->ir_version = ONNX__VERSION__IR_VERSION;
+    model->n_opset_import = 1;
+    model->opset_import = &opset;
+    model->producer_name = (char *)"bitern";
+    model->producer_version = (char *)producer_version;
+    model->graph = graph;
+    model->n_metadata_props = g.n_meta;
+    model->metadata_props = g.meta;
+
+    size_t sz = onnx__model_proto__get_packed_size(model);
+    if (sz >= OX_MAX_MESSAGE) {
+        tr_fail("the ONNX file would take %zu bytes: over protobuf's 2 GiB limit", sz);
+        goto out;
+    }
+    *out = malloc(sz);
+    if (!*out)
+        goto oom;
+    *n = onnx__model_proto__pack(model, *out);
+    rc = 0;
+    goto out;
+oom:
+    tr_fail("out of memory while building the ONNX graph");
+out:
+    ox_free(&g);
+    return rc;
+}
