@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "json_out.h"
 #include "measure.h"
+#include "serial.h"
 #include "train.h"
 
 
@@ -28,7 +29,8 @@ static void usage(FILE *f)
             "  --threads T      threads over the batch; throughput is measured for 1..T (default 1)\n"
             "  --limit N        use the first N test images (default: all)\n"
             "  --latency-n N    images timed one by one at batch 1 (default 1000)\n"
-            "  --json           one JSON object on stdout instead of the text report\n");
+            "  --json           one JSON object on stdout instead of the text report\n"
+            "  --predictions F  write the predicted class of each image to F, one per line (atomically)\n");
 }
 
 static const char *depth_name(int d)
@@ -67,6 +69,7 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         if (!strcmp(a, "--dataset")) o->dataset = v;
         else if (!strcmp(a, "--data-dir")) o->data_dir = v;
         else if (!strcmp(a, "--isa")) o->isa = v;
+        else if (!strcmp(a, "--predictions")) o->predictions = v;
         else if (!strcmp(a, "--threads")) { if (tr_parse_long("eval", a, v, 1, 256, &o->threads) < 0) return -1; }
         else if (!strcmp(a, "--limit")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->limit) < 0) return -1; }
         else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->lat_n) < 0) return -1; }
@@ -85,6 +88,21 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         return -1;
     }
     return 0;
+}
+
+/* One class per line; the file appears whole or not at all. */
+static int write_predictions(const char *path, const int *pred, size_t n)
+{
+    char *buf = malloc(n * 4 + 1);
+    if (!buf)
+        return tr_fail("out of memory for %zu predictions", n);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(buf + len, "%d\n", pred[i]);   /* classes are < 1000: at most 4 bytes a line */
+    const void *parts[1] = {buf};
+    int rc = tr_write_file_atomic(path, parts, &len, 1);
+    free(buf);
+    return rc;
 }
 
 static double bits_per_weight(const bte_size *z)
@@ -172,6 +190,10 @@ int bitern_cmd_eval(int argc, char **argv)
         fprintf(stderr, "bitern eval: --isa %s: %s\n", o.isa, bitern_last_error());
         return 2;
     }
+    if (o.predictions && tr_check_writable("--predictions", o.predictions, 1) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", tr_error());
+        return 2;
+    }
     /* Our threads split the batch: OpenBLAS threads under them would only fight for the same cores. */
     openblas_set_num_threads(1);
     bte_engine *e = bte_load(o.model);
@@ -216,6 +238,10 @@ int bitern_cmd_eval(int argc, char **argv)
     bte_dataset_floats(&test, 0, n, x);
     if (bte_measure(e, x, test.y, n, (int)o.threads, (size_t)o.lat_n, &r) < 0) {
         fprintf(stderr, "bitern eval: %s\n", bte_error());
+        goto out;
+    }
+    if (o.predictions && write_predictions(o.predictions, r.pred, r.n) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", tr_error());
         goto out;
     }
     if (o.json)

@@ -5,7 +5,7 @@
 #define BITERN_ENGINE_CMD_EVAL_H
 
 typedef struct bte_eval_opts {
-    const char *model, *dataset, *data_dir, *isa;
+    const char *model, *dataset, *data_dir, *isa, *predictions;
     long threads, limit, lat_n;
     int json;
 } bte_eval_opts;

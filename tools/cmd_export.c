@@ -20,13 +20,18 @@ static void usage(FILE *f)
             "float [N, C, H, W] with values 0..255 (the model's input normalisation is in the graph); output\n"
             "\"logits\", float [N, classes]. Binary and ternary layers carry their dequantized weights,\n"
             "scale x {-1, 0, +1}; each layer's depth is in the file's metadata (bitern.layer.<i>, bitern.depths).\n"
+            "Where bitern's engine feeds a binary/ternary layer int8 activations, the graph quantizes them the\n"
+            "same way (per example, absmax / 127), so an ONNX runtime computes what bitern eval does.\n"
             "The output is written atomically (a temporary file beside it, then renamed).\n"
-            "  -h, --help   this text\n");
+            "  --float-activations   keep every activation float, as the trainer had them\n"
+            "  -h, --help            this text\n");
 }
 
 int bitern_cmd_export(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                              {"float-activations", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    int int8_acts = 1;
     opterr = 0;
     optind = 1;
     int c;
@@ -34,6 +39,10 @@ int bitern_cmd_export(int argc, char **argv)
         if (c == 'h') {
             usage(stdout);
             return 0;
+        }
+        if (c == 'f') {
+            int8_acts = 0;
+            continue;
         }
         fprintf(stderr, "bitern export: unknown option '%s'\n", argv[optind - 1]);
         usage(stderr);
@@ -58,7 +67,7 @@ int bitern_cmd_export(int argc, char **argv)
     uint8_t *buf = NULL;
     size_t n = 0;
     int rc = 1;
-    if (bitern_onnx_export(&m, bitern_version(), &buf, &n) < 0) {
+    if (bitern_onnx_export(&m, bitern_version(), int8_acts, &buf, &n) < 0) {
         fprintf(stderr, "bitern export: %s: %s\n", in, tr_error());
     } else {
         const void *parts[1] = {buf};

@@ -249,14 +249,46 @@ static Onnx__ValueInfoProto *ox_value(ox *g, const char *name, const int64_t *di
     return v;
 }
 
+/* x as the engine feeds an int8 kernel (bitern_quantize_i8, per example over the whole input): s = absmax / 127,
+ * q = round_half_even(clip(x * (127 / absmax), -127, 127)), and the layer then sees q * s. absmax is floored at
+ * 1e-30 so that an all-zero input gives 0, as the engine's, instead of 0 * inf. */
+static const char *ox_fake_quant_i8(ox *g, const char *x, int ndims)
+{
+    int64_t axes[3] = {1, 2, 3};
+    Onnx__AttributeProto *ra[] = {ox_attr_ints(g, "axes", axes, (size_t)ndims - 1), ox_attr_int(g, "keepdims", 1)};
+    const char *ab = ox_node(g, "Abs", NULL, (const char *[]){x, NULL}, NULL, 0);
+    const char *mx = ox_node(g, "ReduceMax", "absmax per example", (const char *[]){ab, NULL}, ra, 2);
+    mx = ox_node(g, "Max", NULL, (const char *[]){mx, "const.tiny", NULL}, NULL, 0);
+    const char *inv = ox_node(g, "Div", "127 / absmax", (const char *[]){"const.127", mx, NULL}, NULL, 0);
+    const char *sc = ox_node(g, "Div", "absmax / 127", (const char *[]){mx, "const.127", NULL}, NULL, 0);
+    const char *v = ox_node(g, "Mul", NULL, (const char *[]){x, inv, NULL}, NULL, 0);
+    v = ox_node(g, "Clip", NULL, (const char *[]){v, "const.minus127", "const.127", NULL}, NULL, 0);
+    v = ox_node(g, "Round", "the int8 activations", (const char *[]){v, NULL}, NULL, 0);
+    return ox_node(g, "Mul", NULL, (const char *[]){v, sc, NULL}, NULL, 0);
+}
+
 static const char *depth_word(int depth)
 {
     return depth == TR_DEPTH_BINARY ? "binary" : depth == TR_DEPTH_TERNARY ? "ternary" : "float";
 }
 
-/* The nodes of layer i; *cur is the current tensor's name, *flat whether it is [N, features] already. */
-static int ox_layer(ox *g, const tr_model *m, int i, const char **cur, int *flat, char *depths, size_t dcap)
+/* What the graph has built so far: the current tensor, whether it is [N, features] already, whether its values
+ * are sign/tern outputs (-1, 0, +1: the engine packs those exactly instead of quantizing them to int8). */
+typedef struct ox_state {
+    const char *cur;
+    int flat, ternary_domain, int8_acts;
+    char depths[3 * 4096];
+} ox_state;
+
+/* The nodes of layer i. */
+static int ox_layer(ox *g, const tr_model *m, int i, ox_state *st)
 {
+    const char **cur = &st->cur;
+    int *flat = &st->flat;
+    char *depths = st->depths;
+    size_t dcap = sizeof st->depths;
+    int from_ternary = st->ternary_domain;
+    st->ternary_domain = 0;
     const tr_layer *l = &m->layers[i];
     const char *x = *cur;
     switch (l->type) {
@@ -275,17 +307,21 @@ static int ox_layer(ox *g, const tr_model *m, int i, const char **cur, int *flat
                 Onnx__AttributeProto *ax[] = {ox_attr_int(g, "axis", 1)};
                 x = ox_node(g, "Flatten", NULL, (const char *[]){x, NULL}, ax, 1);
             }
+            if (l->depth && !from_ternary && st->int8_acts)
+                x = ox_fake_quant_i8(g, x, 2);
             int64_t wd[2] = {l->out_c, (int64_t)l->fan_in};
             ox_tensor(g, w, wd, 2, l->wq);
             Onnx__AttributeProto *tb[] = {ox_attr_int(g, "transB", 1)};
             *cur = ox_node(g, "Gemm", doc, (const char *[]){x, w, b, NULL}, tb, 1);
             *flat = 1;
         } else {
+            if (l->depth && !from_ternary && st->int8_acts)
+                x = ox_fake_quant_i8(g, x, 4);
             int64_t wd[4] = {l->out_c, l->in_c, l->k, l->k};
             ox_tensor(g, w, wd, 4, l->wq);
-            int64_t ks[2] = {l->k, l->k}, st[2] = {l->stride, l->stride};
+            int64_t ks[2] = {l->k, l->k}, strides[2] = {l->stride, l->stride};
             int64_t pads[4] = {l->pad, l->pad, l->pad, l->pad};
-            Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", st, 2),
+            Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", strides, 2),
                                           ox_attr_ints(g, "pads", pads, 4)};
             *cur = ox_node(g, "Conv", doc, (const char *[]){x, w, b, NULL}, at, 3);
         }
@@ -310,6 +346,7 @@ static int ox_layer(ox *g, const tr_model *m, int i, const char **cur, int *flat
     case TR_SIGN: {   /* x < 0 ? -1 : +1 */
         const char *neg = ox_node(g, "Less", NULL, (const char *[]){x, "const.zero", NULL}, NULL, 0);
         *cur = ox_node(g, "Where", "bitern sign", (const char *[]){neg, "const.minus1", "const.plus1", NULL}, NULL, 0);
+        st->ternary_domain = 1;
         return 0;
     }
     case TR_TERN: {   /* x > 0.5 ? +1 : x < -0.5 ? -1 : 0 */
@@ -317,15 +354,18 @@ static int ox_layer(ox *g, const tr_model *m, int i, const char **cur, int *flat
         const char *lo = ox_node(g, "Less", NULL, (const char *[]){x, "const.minus_half", NULL}, NULL, 0);
         const char *neg = ox_node(g, "Where", NULL, (const char *[]){lo, "const.minus1", "const.zero", NULL}, NULL, 0);
         *cur = ox_node(g, "Where", "bitern tern", (const char *[]){hi, "const.plus1", neg, NULL}, NULL, 0);
+        st->ternary_domain = 1;
         return 0;
     }
     case TR_MAXPOOL: {
         int64_t ks[2] = {l->k, l->k};
         Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", ks, 2)};
         *cur = ox_node(g, "MaxPool", NULL, (const char *[]){x, NULL}, at, 2);
+        st->ternary_domain = from_ternary;   /* the max of -1/0/+1 values is one of them */
         return 0;
     }
     case TR_DROPOUT:   /* the identity at inference */
+        st->ternary_domain = from_ternary;
         return 0;
     default:
         return tr_fail("layer %d: type %d has no ONNX form in this exporter", i, (int)l->type);
@@ -342,7 +382,7 @@ static void ox_free(ox *g)
     free(g->meta);
 }
 
-int bitern_onnx_export(const tr_model *m, const char *producer_version, uint8_t **out, size_t *n)
+int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -355,6 +395,9 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, uint8_t 
     ox_scalar(&g, "const.minus1", -1.0f);
     ox_scalar(&g, "const.plus_half", 0.5f);
     ox_scalar(&g, "const.minus_half", -0.5f);
+    ox_scalar(&g, "const.127", 127.0f);
+    ox_scalar(&g, "const.minus127", -127.0f);
+    ox_scalar(&g, "const.tiny", 1e-30f);
 
     /* The input normalisation: x * (1 / (255 std[c])) - mean[c] / std[c], per channel, as bte_dataset_floats. */
     const char *cur = "pixels";
@@ -376,15 +419,18 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, uint8_t 
     cur = ox_node(&g, "Mul", "pixel / (255 std[c])", (const char *[]){cur, "input.inv_255_std", NULL}, NULL, 0);
     cur = ox_node(&g, "Sub", "- mean[c] / std[c]", (const char *[]){cur, "input.mean_over_std", NULL}, NULL, 0);
 
-    char depths[3 * 4096] = "";
-    int flat = 0;
+    ox_state *st = ox_alloc(&g, sizeof *st);
+    if (!st)
+        goto oom;
+    st->cur = cur;
+    st->int8_acts = int8_acts;
     for (int i = 0; i < m->n; i++)
-        if (ox_layer(&g, m, i, &cur, &flat, depths, sizeof depths) < 0)
+        if (ox_layer(&g, m, i, st) < 0)
             goto out;
-    const char *logits = ox_node(&g, "Identity", NULL, (const char *[]){cur, NULL}, NULL, 0);
+    ox_node(&g, "Identity", NULL, (const char *[]){st->cur, NULL}, NULL, 0);
     g.nodes[g.n_nodes - 1]->output[0] = (char *)"logits";
-    (void)logits;
-    ox_meta(&g, "bitern.depths", ox_str(&g, "%s", depths));
+    ox_meta(&g, "bitern.depths", ox_str(&g, "%s", st->depths));
+    ox_meta(&g, "bitern.activations", int8_acts ? "int8 per example where the engine quantizes them" : "float");
     ox_meta(&g, "bitern.input", "float pixels 0..255, NCHW; the model's normalisation is the graph's first nodes");
     if (g.init_bytes > OX_MAX_MESSAGE / 2) {
         tr_fail("the weights take %zu bytes: over protobuf's 2 GiB limit for one ONNX file (external data is not "

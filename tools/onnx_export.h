@@ -8,8 +8,11 @@
  * runs everywhere; what the depths were is kept in the model's metadata_props ("bitern.layer.<i>" =
  * "binary" | "ternary" | "float", plus "bitern.depths", e.g. "F B T F") and in each node's doc_string.
  * Sign and tern activations become Less/Greater + Where (ONNX's Sign gives 0 at 0; bitern's sign gives +1).
- * Activations stay float, as in the trainer: bitern's engine quantizes int8 activations per example, so its
- * classes can differ from the file's on a few borderline images (tests/export measures by how many).
+ * Activations: where bitern's engine feeds a binary/ternary layer int8 activations (its input is not a sign/tern
+ * output), the graph quantizes them the same way (per example, absmax / 127, round half to even: Abs,
+ * ReduceMax, Div, Mul, Clip, Round, Mul), so ONNX runtimes compute what bitern computes, up to the float
+ * rounding of the sums. int8_acts = 0 leaves every activation float, as the trainer had them
+ * (`bitern export --float-activations`).
  * The output "logits" is float [N, n_classes].
  */
 #ifndef BITERN_TOOLS_ONNX_EXPORT_H
@@ -22,6 +25,6 @@
 
 /* The serialized ModelProto in *out (malloc'd, *n bytes), or -1 with tr_error() set (a model that ONNX cannot
  * express, or one over protobuf's 2 GiB message limit). */
-int bitern_onnx_export(const tr_model *m, const char *producer_version, uint8_t **out, size_t *n);
+int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n);
 
 #endif
