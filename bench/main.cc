@@ -351,7 +351,7 @@ void register_all(const options &o, int threads)
                         add(c, dims({ g.m, g.n, g.k }));
                     }
         // The float baselines once, after the last op of their kind (the DRAM arena is refilled as floats once).
-        if (bb_have_openblas() && (op == BITERN_OP_gemv_t2i8 || op == BITERN_OP_gemm_t2i8)) {
+        if (bb_have_openblas() && (op == BITERN_OP_gemv_t3i8 || op == BITERN_OP_gemm_t2i8)) {
             bb_case b = {};
             b.op = (bitern_op)op;
             if (kd == BB_GEMV)
