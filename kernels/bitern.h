@@ -54,6 +54,11 @@
  *   unknown or unsupported value makes bitern_init fail with a message: bitern never falls back silently.
  *   bitern_set_isa() does the same from code. Switching levels is thread-safe: tables are never modified once
  *   published.
+ *   Tuned: `bitern tune` measures every runnable variant on this CPU and writes a profile,
+ *   $XDG_CACHE_HOME/bitern/tune-<cpu id>.txt (~/.cache/bitern without XDG_CACHE_HOME). The first call follows it
+ *   where it names a variant the level allows; a profile for another CPU (id or features) or a malformed one is
+ *   ignored whole, with a note on stderr; BITERN_TUNE=off ignores it. Every variant is exact: results are the same
+ *   bits whichever runs. kernels/tune.c describes the file.
  */
 #ifndef BITERN_H
 #define BITERN_H
@@ -137,6 +142,18 @@ BITERN_API int bitern_set_cpu_mask(unsigned mask);
 BITERN_API const char *bitern_cpu_flag_name(unsigned bit_index);
 /* The CPU's brand string ("" if unknown). */
 BITERN_API const char *bitern_cpu_name(void);
+/* What a tune profile is keyed by: vendor-family-model-stepping on x86 ("GenuineIntel-6-143-8"), arm-implementer-part
+ * on AArch64. */
+BITERN_API const char *bitern_cpu_id(void);
+
+/* ---- Tuned dispatch ---- */
+/* Where this CPU's profile lives (BITERN_EINVAL if neither XDG_CACHE_HOME nor HOME is set). */
+BITERN_API int bitern_tune_path(char *buf, size_t len);
+/* One line on what the profile did: "profile <path> (N ops)", "none at <path>...", "ignored <path>: <why>...". */
+BITERN_API const char *bitern_tune_status(void);
+/* Times every runnable variant of each dot, gemv and gemm op at a few shapes (quick: small ones) and returns the
+ * profile text in *text (malloc'd: free it), the fastest of each op named; progress on stderr if verbose. */
+BITERN_API int bitern_tune_measure(int quick, int verbose, char **text);
 
 /* ---- Every compiled variant, for tools and tests ---- */
 typedef struct bitern_variant_info {
@@ -146,6 +163,7 @@ typedef struct bitern_variant_info {
     unsigned flags;       /* CPU flags it needs */
     int runnable;         /* the CPU has those flags */
     int selected;         /* the dispatch table uses it now */
+    const char *why;      /* if selected: "profile" (the tune profile named it) or "rank" (the cascade); else "" */
 } bitern_variant_info;
 /* Fills up to `cap` entries, returns the total number of variants. */
 BITERN_API size_t bitern_variants(bitern_variant_info *out, size_t cap);

@@ -72,9 +72,12 @@ const char *bitern_op_name(bitern_op op);
 
 /* Fills `k` with the best variant of each op that `flags` allow (scalar if none). */
 void bitern_fill_kernels(bitern_kernels *k, unsigned flags);
-/* The variant the table for `flags` would use for `op`, and the one below it in the cascade (the one it replaced),
- * or NULL. The checker uses this to test exactly the variants that a level changes. */
+/* The variant the table for `flags` uses for `op`: the tune profile's, if it names one that `flags` allow, else
+ * bitern_rank_variant's, the last in the cascade that `flags` allow. */
 const bitern_variant *bitern_pick_variant(bitern_op op, unsigned flags);
+const bitern_variant *bitern_rank_variant(bitern_op op, unsigned flags);
+/* Reads this CPU's tune profile (tune.c) into choice[] (NULL: the rank decides), unless BITERN_TUNE=off. */
+void bitern_tune_load(const bitern_variant *choice[BITERN_OP_COUNT]);
 /* All variants of every list, in cascade order. */
 size_t bitern_all_variants(const bitern_variant **out, size_t cap);
 bitern_fn bitern_kernel_slot(const bitern_kernels *k, bitern_op op);
@@ -85,6 +88,7 @@ unsigned bitern_isa_flags(bitern_isa isa);
 /* Per-architecture feature detection (x86/cpu.c, arm/cpu.c, or none). */
 unsigned bitern_detect_cpu(void);
 void bitern_detect_cpu_name(char *buf, size_t len);
+void bitern_detect_cpu_id(char *buf, size_t len);
 
 /* Records a message for bitern_last_error() and returns status. */
 int bitern_fail(int status, const char *fmt, ...)
