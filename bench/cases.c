@@ -106,13 +106,7 @@ bb_work bb_case_work(const bb_case *c)
 
 // ---- random fill (xorshift64*: fast enough to fill a gigabyte in well under a second) ----
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rnd(void) { return bitern_xorshift(&rng); }
 
 // Canonical T2 pairs (sign only under the mask) are also valid B1 words: one fill serves both formats.
 static void fill_bits(uint64_t *w, size_t words)

@@ -118,6 +118,17 @@ static inline int bitern_t2_get(const uint64_t *p, size_t i)
     return (blk[0] & bit) ? ((blk[1] & bit) ? -1 : 1) : 0;
 }
 
+/* xorshift64*: fast, reproducible random words for operands (the bench, bitern tune). */
+static inline uint64_t bitern_xorshift(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
 /* T3 (bitern.h): the digit d = w + 1 of element i, decoded from its byte by the documented rule, one step per
  * plane: the plain definition, for the reference and the tails. */
 #define BITERN_T3_BLOCK 320

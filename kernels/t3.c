@@ -14,10 +14,15 @@
             return bitern_fail(BITERN_EINVAL, "%s: %s is NULL", fn, #p);                                            \
     } while (0)
 
-static int check_n(size_t n, const char *fn)
+/* n elements from `in` to `out`: both non-NULL unless n = 0, n addressable. */
+static int check_io(size_t n, const void *in, const void *out, const char *fn)
 {
     if (n > SIZE_MAX / 8)
         return bitern_fail(BITERN_EINVAL, "%s: n = %zu is too large", fn, n);
+    if (n && !in)
+        return bitern_fail(BITERN_EINVAL, "%s: the input is NULL", fn);
+    if (n && !out)
+        return bitern_fail(BITERN_EINVAL, "%s: out is NULL", fn);
     return BITERN_OK;
 }
 
@@ -56,26 +61,18 @@ static int digit_f32(const void *src, size_t i)
 
 int bitern_pack_t3_i8(const int8_t *x, size_t n, uint64_t *out)
 {
-    int st = check_n(n, "pack_t3_i8");
+    int st = check_io(n, x, out, "pack_t3_i8");
     if (st)
         return st;
-    if (n) {
-        FAIL_NULL(x, "pack_t3_i8");
-        FAIL_NULL(out, "pack_t3_i8");
-    }
     pack_digits(n, out, x, digit_i8);
     return BITERN_OK;
 }
 
 int bitern_pack_t3_f32(const float *x, size_t n, float thr, uint64_t *out)
 {
-    int st = check_n(n, "pack_t3_f32");
+    int st = check_io(n, x, out, "pack_t3_f32");
     if (st)
         return st;
-    if (n) {
-        FAIL_NULL(x, "pack_t3_f32");
-        FAIL_NULL(out, "pack_t3_f32");
-    }
     if (!(thr >= 0.0f && thr <= 3.4028235e38f))
         return bitern_fail(BITERN_EINVAL, "pack_t3_f32: threshold %g must be finite and >= 0", (double)thr);
     for (size_t i = 0; i < n; i++) {
@@ -92,13 +89,9 @@ int bitern_pack_t3_f32(const float *x, size_t n, float thr, uint64_t *out)
 
 int bitern_unpack_t3_i8(const uint64_t *p, size_t n, int8_t *out)
 {
-    int st = check_n(n, "unpack_t3_i8");
+    int st = check_io(n, p, out, "unpack_t3_i8");
     if (st)
         return st;
-    if (n) {
-        FAIL_NULL(p, "unpack_t3_i8");
-        FAIL_NULL(out, "unpack_t3_i8");
-    }
     for (size_t i = 0; i < n; i++)
         out[i] = (int8_t)bitern_t3_get(p, i);
     return BITERN_OK;
@@ -106,13 +99,9 @@ int bitern_unpack_t3_i8(const uint64_t *p, size_t n, int8_t *out)
 
 int bitern_unpack_t3_f32(const uint64_t *p, size_t n, float *out)
 {
-    int st = check_n(n, "unpack_t3_f32");
+    int st = check_io(n, p, out, "unpack_t3_f32");
     if (st)
         return st;
-    if (n) {
-        FAIL_NULL(p, "unpack_t3_f32");
-        FAIL_NULL(out, "unpack_t3_f32");
-    }
     for (size_t i = 0; i < n; i++)
         out[i] = (float)bitern_t3_get(p, i);
     return BITERN_OK;

@@ -150,13 +150,7 @@ static double now_s(void)
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rnd(void) { return bitern_xorshift(&rng); }
 
 typedef enum { OPS_DOT, OPS_GEMV, OPS_GEMM, OPS_OTHER } op_kind;
 static op_kind kind_of(bitern_op op)

@@ -8,30 +8,15 @@
  * ones and a blend with twos), then vpmaddubsw(d, x) <= 2 * 2 * 127 per 16-bit lane, five planes summed in 16 bits
  * (<= 2540) and widened once per block by vpmaddwd. dot = sum d x - sum x, formed modulo 2^32 (see the VNNI file).
  */
-#include <immintrin.h>
+#include "t3_avx512.h"
 
-#include "internal.h"
-
-#define INLINE static inline __attribute__((always_inline))
 #define GROUP  4
-
-INLINE __m512i load(const void *p) { return _mm512_loadu_si512(p); }
-INLINE __m512i times3(__m512i p) { return _mm512_add_epi8(_mm512_add_epi8(p, p), p); }
 
 INLINE __m512i digits(__m512i p)
 {
     __mmask64 ge1 = _mm512_cmpge_epu8_mask(p, _mm512_set1_epi8(86));
     __mmask64 ge2 = _mm512_cmpge_epu8_mask(p, _mm512_set1_epi8((char)171));
     return _mm512_mask_blend_epi8(ge2, _mm512_maskz_mov_epi8(ge1, _mm512_set1_epi8(1)), _mm512_set1_epi8(2));
-}
-
-INLINE uint32_t hsum(__m512i v)
-{
-    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
-    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 0x4e));
-    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 0xb1));
-    return (uint32_t)_mm_cvtsi128_si32(q);
 }
 
 INLINE void rows_n(const uint8_t *w, size_t ws, const int8_t *x, const int8_t *xtail, size_t nb, size_t R,

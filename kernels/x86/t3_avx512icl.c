@@ -13,28 +13,13 @@
  * The result is sum (w + 1) x - sum x = sum d x - sum x: lane sums of d x are at most 254 * k / 16 < 2^28, their
  * total may pass 2^31 (k near 2^24), so it is formed with wrapping 32-bit adds, and the final difference, which
  * fits an int32, is exact modulo 2^32.
+ *
  * Prefetching: bitern_t3_prefetch (internal.h), one stream of lines ahead of the row groups.
  */
-#include <immintrin.h>
+#include "t3_avx512.h"
 
-#include "internal.h"
-
-#define INLINE   static inline __attribute__((always_inline))
 #define GROUP    4  /* rows in flight: they share each load of x */
 #define CHUNK    64 /* blocks between folds of (3A - B) >> 8 */
-
-
-INLINE __m512i load(const void *p) { return _mm512_loadu_si512(p); }
-INLINE __m512i times3(__m512i p) { return _mm512_add_epi8(_mm512_add_epi8(p, p), p); }
-
-INLINE uint32_t hsum(__m512i v)
-{
-    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
-    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 0x4e));
-    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 0xb1));
-    return (uint32_t)_mm_cvtsi128_si32(q);
-}
 
 INLINE void rows_n(const uint8_t *w, size_t ws, const int8_t *x, const int8_t *xtail, size_t nb, size_t R,
                    int32_t *y, uint32_t *sumx, int with_sum)
