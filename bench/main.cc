@@ -3,6 +3,7 @@
 // list the checker walks (bitern_all_variants), beside the OpenBLAS float baselines, and records the machine
 // and the rooflines measured in this run as JSON context. Everything it times is C (bench.h); this file only
 // registers, counts and describes. Usage: bench/README.md.
+#include <regex.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -383,8 +383,8 @@ void register_all(const options &o, int threads)
     }
 }
 
-// The cases --benchmark_filter selects, matched as Google Benchmark 1.7 does (an extended regex searched in the
-// full name; a leading '-' negates; "all" is everything). A filter it cannot parse selects everything here: the
+// The cases --benchmark_filter selects, matched as Google Benchmark 1.7 does (a POSIX extended regex searched in
+// the full name; a leading '-' negates; "all" is everything). A filter it cannot parse selects everything here: the
 // library then reports the error itself.
 std::vector<const spec *> selected_specs()
 {
@@ -395,15 +395,13 @@ std::vector<const spec *> selected_specs()
     if (f.empty() || f == "all")
         f = ".";
     std::vector<const spec *> out;
-    try {
-        std::regex re(f, std::regex::extended);
-        for (const spec &s : specs)
-            if (std::regex_search(s.full_name, re) != negative)
-                out.push_back(&s);
-    } catch (const std::regex_error &) {
-        for (const spec &s : specs)
+    regex_t re;
+    bool ok = regcomp(&re, f.c_str(), REG_EXTENDED | REG_NOSUB) == 0;
+    for (const spec &s : specs)
+        if (!ok || (regexec(&re, s.full_name.c_str(), 0, nullptr, 0) == 0) != negative)
             out.push_back(&s);
-    }
+    if (ok)
+        regfree(&re);
     return out;
 }
 
