@@ -158,8 +158,9 @@ void measure_rooflines(int threads, int rounds, const std::set<std::string> &loo
                 benchmark::AddCustomContext("roofline_bw_" + std::string(bb_mem_names[lv]) + "_t" +
                                                 std::to_string(t.first),
                                             fmt("%.4g", r.bw[lv]));
-        fprintf(stderr, "bitern-bench: read bandwidth, %d thread(s): L1 %.1f, L2 %.1f, L3 %.1f, DRAM %.1f GB/s\n",
-                t.first, r.bw[0] / 1e9, r.bw[1] / 1e9, r.bw[2] / 1e9, r.bw[3] / 1e9);
+        fprintf(stderr, "bitern-bench: read bandwidth, %d thread(s): L1 %.1f, L2 %.1f, L3 %.1f, DRAM %s GB/s\n",
+                t.first, r.bw[0] / 1e9, r.bw[1] / 1e9, r.bw[2] / 1e9,
+                dram ? fmt("%.1f", r.bw[3] / 1e9).c_str() : "(not measured: no @dram case selected)");
     }
     for (auto &l : ceil_by_loop) {
         benchmark::AddCustomContext("roofline_ceil[" + l.first + "]", fmt("%.4g", l.second));
