@@ -11,7 +11,7 @@
 #include <cblas.h>
 #endif
 
-typedef enum { F_B1, F_T2, F_I8, F_F32 } fmt;
+typedef enum { F_B1, F_T2, F_I8, F_F32, F_T3 } fmt;
 
 bb_kind bb_op_kind(bitern_op op)
 {
@@ -32,7 +32,8 @@ bb_ceil bb_op_ceil(bitern_op op)
 
 static fmt w_fmt(const bb_case *c)
 {
-    return !c->v ? F_F32 : strstr(bitern_op_name(c->op), "_t2") ? F_T2 : F_B1;
+    const char *n = bitern_op_name(c->op);
+    return !c->v ? F_F32 : strstr(n, "_t3") ? F_T3 : strstr(n, "_t2") ? F_T2 : F_B1;
 }
 
 static fmt x_fmt(const bb_case *c)
@@ -50,6 +51,7 @@ static size_t row_bytes(fmt f, size_t k)
     case F_B1: return 8 * bitern_b1_words(k);
     case F_T2: return 8 * bitern_t2_words(k);
     case F_I8: return k;
+    case F_T3: return 8 * bitern_t3_words(k);
     default: return 4 * k;
     }
 }
@@ -104,13 +106,7 @@ bb_work bb_case_work(const bb_case *c)
 
 // ---- random fill (xorshift64*: fast enough to fill a gigabyte in well under a second) ----
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rnd(void) { return bitern_xorshift(&rng); }
 
 // Canonical T2 pairs (sign only under the mask) are also valid B1 words: one fill serves both formats.
 static void fill_bits(uint64_t *w, size_t words)
@@ -157,10 +153,22 @@ static void *alloc64(size_t bytes)
     return aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
 }
 
+// Random canonical T3 codes: every digit uniform in {0, 1, 2}, so a byte is uniform over the 243 codes. Padding
+// is not made canonical (the kernels never look at its values); the streamed copies hold random bytes anyway.
+static void fill_t3(uint8_t *p, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++) {
+        unsigned v = (unsigned)(rnd() % 243);
+        p[i] = (uint8_t)((256 * v + 242) / 243);
+    }
+}
+
 static void fill_rows(void *p, fmt f, size_t rows, size_t k)
 {
     size_t bytes = rows * row_bytes(f, k);
-    if (f == F_I8)
+    if (f == F_T3)
+        fill_t3(p, bytes);
+    else if (f == F_I8)
         fill_i8(p, bytes);
     else if (f == F_F32)
         fill_f32(p, bytes / 4);

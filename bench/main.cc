@@ -3,13 +3,16 @@
 // list the checker walks (bitern_all_variants), beside the OpenBLAS float baselines, and records the machine
 // and the rooflines measured in this run as JSON context. Everything it times is C (bench.h); this file only
 // registers, counts and describes. Usage: bench/README.md.
+#include <regex.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,7 +87,7 @@ options parse(int &argc, char **argv)
     return o;
 }
 
-void measure_bandwidth(int threads)
+void measure_bandwidth(int threads, bool dram)
 {
     size_t l1 = bb_cache_size(1), l2 = bb_cache_size(2), l3 = bb_cache_size(3);
     // Each buffer fills half of its level (and is well past the level below): what a kernel whose data lives
@@ -96,7 +99,7 @@ void measure_bandwidth(int threads)
     memset(buf, 1, size[BB_MEM_L3]);
     bb_pool *pool = bb_pool_start(threads);
     roofs r;
-    for (int lv = 0; lv < BB_MEM_COUNT; lv++) {
+    for (int lv = 0; lv < (dram ? BB_MEM_COUNT : BB_MEM_DRAM); lv++) {
         // With n threads each reads its slice of the same buffer: per-core levels get the n-fold size below.
         const void *p = lv == BB_MEM_DRAM ? bb_arena_raw() : buf;
         size_t bytes = lv <= BB_MEM_L2 ? std::min(size[lv] * (size_t)threads, size[BB_MEM_L3]) : size[lv];
@@ -109,44 +112,41 @@ void measure_bandwidth(int threads)
         best.bw[lv] = std::max(best.bw[lv], r.bw[lv]);
 }
 
-// The single-core ceiling (MAC/s) of the loop family `c` with the instructions `flags` allow; measured once.
-double ceiling(bb_ceil c, unsigned flags, std::string *name)
+// The loop that bounds the family `c` with the instructions `flags` allow: named at registration, timed only
+// if a case that uses it runs (measure_rooflines).
+std::string ceiling_loop(bb_ceil c, unsigned flags)
 {
     auto key = std::make_pair((int)c, flags);
     auto it = ceil_loop.find(key);
     if (it == ceil_loop.end()) {
-        // Different flag sets often map to the same loop: time each loop once.
+        // Different flag sets often map to the same loop: each is timed once.
         std::string ln = bb_ceiling_name(c, flags);
-        if (!ceil_by_loop.count(ln)) {
-            ceil_by_loop[ln] = bb_ceiling(c, flags, nullptr);
+        if (!loop_args.count(ln))
             loop_args[ln] = std::make_pair(c, flags);
-        }
         it = ceil_loop.emplace(key, ln).first;
     }
-    *name = it->second;
-    return ceil_by_loop[it->second];
+    return it->second;
 }
 
 // On a shared machine a burst of someone else's work can depress a whole best-of-15 set: more rounds, a second
 // apart, and the best of each roofline over all of them. Then the values go into the JSON context.
-void measure_rooflines(int threads, int rounds)
+void measure_rooflines(int threads, int rounds, const std::set<std::string> &loops, bool dram)
 {
     std::map<std::string, double> ceil_mt; // each loop on all threads at once: aggregate rate
     for (int round = 0; round < rounds; round++) {
         if (round)
             sleep(1);
-        measure_bandwidth(1);
+        measure_bandwidth(1, dram);
         if (threads > 1)
-            measure_bandwidth(threads);
-        for (auto &l : ceil_by_loop)
-            if (round)
-                l.second = std::max(l.second, bb_ceiling(loop_args[l.first].first, loop_args[l.first].second, nullptr));
+            measure_bandwidth(threads, dram);
+        for (const std::string &l : loops)
+            if (l != "none")
+                ceil_by_loop[l] = std::max(ceil_by_loop[l], bb_ceiling(loop_args[l].first, loop_args[l].second, nullptr));
         if (threads > 1) {
             bb_pool *pool = bb_pool_start(threads);
-            for (auto &l : ceil_by_loop)
-                if (pool && l.first != "none")
-                    ceil_mt[l.first] = std::max(ceil_mt[l.first], bb_ceiling_threads(loop_args[l.first].first,
-                                                                                      loop_args[l.first].second, pool));
+            for (const std::string &l : loops)
+                if (pool && l != "none")
+                    ceil_mt[l] = std::max(ceil_mt[l], bb_ceiling_threads(loop_args[l].first, loop_args[l].second, pool));
             if (pool)
                 bb_pool_stop(pool);
         }
@@ -154,14 +154,15 @@ void measure_rooflines(int threads, int rounds)
     for (auto &t : bw_by_threads) {
         const roofs &r = t.second;
         for (int lv = 0; lv < BB_MEM_COUNT; lv++)
-            benchmark::AddCustomContext("roofline_bw_" + std::string(bb_mem_names[lv]) + "_t" + std::to_string(t.first),
-                                        fmt("%.4g", r.bw[lv]));
-        fprintf(stderr, "bitern-bench: read bandwidth, %d thread(s): L1 %.1f, L2 %.1f, L3 %.1f, DRAM %.1f GB/s\n",
-                t.first, r.bw[0] / 1e9, r.bw[1] / 1e9, r.bw[2] / 1e9, r.bw[3] / 1e9);
+            if (r.bw[lv] > 0)
+                benchmark::AddCustomContext("roofline_bw_" + std::string(bb_mem_names[lv]) + "_t" +
+                                                std::to_string(t.first),
+                                            fmt("%.4g", r.bw[lv]));
+        fprintf(stderr, "bitern-bench: read bandwidth, %d thread(s): L1 %.1f, L2 %.1f, L3 %.1f, DRAM %s GB/s\n",
+                t.first, r.bw[0] / 1e9, r.bw[1] / 1e9, r.bw[2] / 1e9,
+                dram ? fmt("%.1f", r.bw[3] / 1e9).c_str() : "(not measured: no @dram case selected)");
     }
     for (auto &l : ceil_by_loop) {
-        if (l.first == "none")
-            continue;
         benchmark::AddCustomContext("roofline_ceil[" + l.first + "]", fmt("%.4g", l.second));
         fprintf(stderr, "bitern-bench: ceiling %-52s %8.1f G elements/s\n", l.first.c_str(), l.second / 1e9);
         if (ceil_mt.count(l.first)) {
@@ -177,6 +178,7 @@ struct spec {
     bb_case c;
     bool slow; // the scalar reference on a shape it needs seconds for: timed once, on one thread
     std::string name, label;
+    std::string full_name; // as Google Benchmark names the run, which --benchmark_filter matches
     std::string loop; // the instruction ceiling ("none": packing)
     bb_mem mem;       // where the operands come from (BB_MEM_COUNT: compute-bound)
 };
@@ -205,14 +207,18 @@ void run(benchmark::State &st, const spec &s)
         return;
     }
     bb_run_call(r); // warm up: first touch, code and TLB
+    auto t0 = std::chrono::steady_clock::now();
     for (auto _ : st)
         bb_run_call(r);
+    double per_call = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+                      (double)std::max<benchmark::IterationCount>(st.iterations(), 1);
     bb_run_free(r);
 
     using C = benchmark::Counter;
     bb_work w = bb_case_work(&s.c);
-    // A rate counter of (seconds a call needs at the roofline) x 100 reads as "% of roofline": Google Benchmark
-    // divides it by the measured seconds per call.
+    // (Seconds a call needs at the roofline) / (seconds it took) x 100: "% of roofline", a plain number. A rate
+    // counter would print the same value with "/s" after it; the loop is timed here instead (the same calls
+    // Google Benchmark times, a few ns of loop overhead apart).
     double cm = ceil_for(s), bw = bw_for(s);
     double tc = cm > 0 && w.macs > 0 ? w.macs / cm : 0;
     double tb = bw > 0 && w.bytes > 0 ? w.bytes / bw : 0;
@@ -222,11 +228,11 @@ void run(benchmark::State &st, const spec &s)
     if (w.wbytes > 0)
         st.counters["weight_B/s"] = C(w.wbytes, C::kIsIterationInvariantRate);
     if (tc > 0)
-        st.counters["pct_compute"] = C(100 * tc, C::kIsIterationInvariantRate);
+        st.counters["pct_compute"] = C(100 * tc / per_call);
     if (tb > 0)
-        st.counters["pct_bw"] = C(100 * tb, C::kIsIterationInvariantRate);
+        st.counters["pct_bw"] = C(100 * tb / per_call);
     if (tc > 0 || tb > 0)
-        st.counters["pct_roofline"] = C(100 * std::max(tc, tb), C::kIsIterationInvariantRate);
+        st.counters["pct_roofline"] = C(100 * std::max(tc, tb) / per_call);
     st.SetLabel(s.label);
 }
 
@@ -249,9 +255,9 @@ void add(const bb_case &c, const std::string &shape)
     bb_work w = bb_case_work(&c);
     std::string loop = "none"; // packing is bandwidth-bound: no instruction ceiling
     if (kd != BB_PACK && c.v)
-        ceiling(bb_op_ceil(c.op), c.v->flags, &loop);
+        loop = ceiling_loop(bb_op_ceil(c.op), c.v->flags);
     else if (kd != BB_PACK)
-        ceiling(BB_CEIL_F32, bb_machine_flags(), &loop);
+        loop = ceiling_loop(BB_CEIL_F32, bb_machine_flags());
     s.loop = loop;
     s.mem = w.mem;
     // selected: the variant the dispatch table uses at this BITERN_ISA level (what a user of the API gets).
@@ -346,7 +352,7 @@ void register_all(const options &o, int threads)
                         add(c, dims({ g.m, g.n, g.k }));
                     }
         // The float baselines once, after the last op of their kind (the DRAM arena is refilled as floats once).
-        if (bb_have_openblas() && (op == BITERN_OP_gemv_t2i8 || op == BITERN_OP_gemm_t2i8)) {
+        if (bb_have_openblas() && (op == BITERN_OP_gemv_t3i8 || op == BITERN_OP_gemm_t2i8)) {
             bb_case b = {};
             b.op = (bitern_op)op;
             if (kd == BB_GEMV)
@@ -363,14 +369,53 @@ void register_all(const options &o, int threads)
                     }
         }
     }
-    for (const spec &s : specs) {
+    for (spec &s : specs) {
         auto *b = benchmark::RegisterBenchmark(s.name.c_str(), [&s](benchmark::State &st) { run(st, s); });
         b->UseRealTime(); // threads: wall time is what a caller waits
-        if (s.slow)
+        s.full_name = s.name;
+        if (s.slow) {
             b->Iterations(1)->Repetitions(1);
-        else if (!o.user_min_time)
+            s.full_name += "/iterations:1/repeats:1";
+        } else if (!o.user_min_time) {
             b->MinTime(o.quick ? 0.01 : 0.1);
+            s.full_name += o.quick ? "/min_time:0.010" : "/min_time:0.100";
+        }
+        s.full_name += "/real_time";
     }
+}
+
+// The cases --benchmark_filter selects, matched as Google Benchmark 1.7 does (a POSIX extended regex searched in
+// the full name; a leading '-' negates; "all" is everything). A filter it cannot parse selects everything here: the
+// library then reports the error itself.
+std::vector<const spec *> selected_specs()
+{
+    std::string f = benchmark::GetBenchmarkFilter();
+    bool negative = !f.empty() && f[0] == '-';
+    if (negative)
+        f.erase(0, 1);
+    if (f.empty() || f == "all")
+        f = ".";
+    std::vector<const spec *> out;
+    regex_t re;
+    bool ok = regcomp(&re, f.c_str(), REG_EXTENDED | REG_NOSUB) == 0;
+    for (const spec &s : specs)
+        if (!ok || (regexec(&re, s.full_name.c_str(), 0, nullptr, 0) == 0) != negative)
+            out.push_back(&s);
+    if (ok)
+        regfree(&re);
+    return out;
+}
+
+bool list_only(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--benchmark_list_tests", 22) || (a[22] && a[22] != '='))
+            continue;
+        const char *v = a[22] == '=' ? a + 23 : "true";
+        return strcmp(v, "false") && strcmp(v, "0") && strcmp(v, "no") && strcmp(v, "off");
+    }
+    return false;
 }
 
 void add_context(const options &o, int threads)
@@ -428,18 +473,29 @@ int main(int argc, char **argv)
     args.push_back(nullptr);
     int nargs = (int)args.size() - 1;
 
-    size_t l3 = bb_cache_size(3);
-    size_t arena = o.arena_mb ? o.arena_mb << 20
-                   : o.quick  ? (size_t)32 << 20
-                              : std::min(std::max(2 * l3, (size_t)256 << 20), (size_t)2 << 30);
-    bb_arena_init(arena);
-    add_context(o, threads);
-    register_all(o, threads); // times each ceiling loop once
-    measure_rooflines(threads, o.quick ? 1 : 3);
-
+    // Registration only names things; Google Benchmark then parses its flags (--help exits there). The
+    // rooflines and the DRAM arena, which take most of half a minute, are set up only for the cases that run.
+    register_all(o, threads);
+    bool listing = list_only(nargs, args.data());
     benchmark::Initialize(&nargs, args.data());
     if (benchmark::ReportUnrecognizedArguments(nargs, args.data()))
         return 2;
+    if (!listing) {
+        std::set<std::string> loops;
+        bool dram = false;
+        for (const spec *s : selected_specs()) {
+            loops.insert(s->loop);
+            dram |= s->c.stream != 0;
+        }
+        if (dram) {
+            size_t l3 = bb_cache_size(3);
+            bb_arena_init(o.arena_mb ? o.arena_mb << 20
+                          : o.quick  ? (size_t)32 << 20
+                                     : std::min(std::max(2 * l3, (size_t)256 << 20), (size_t)2 << 30));
+        }
+        add_context(o, threads);
+        measure_rooflines(threads, o.quick ? 1 : 3, loops, dram);
+    }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

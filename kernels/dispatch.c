@@ -73,7 +73,16 @@ const char *bitern_strerror(int status)
 const char *bitern_version(void) { return BITERN_VERSION_STRING; }
 
 /* ---- picking variants ---- */
+/* The tune profile's choices (tune.c), read once by init_from_env before any table is filled. */
+static const bitern_variant *tuned[BITERN_OP_COUNT];
+
 const bitern_variant *bitern_pick_variant(bitern_op op, unsigned flags)
+{
+    const bitern_variant *t = (unsigned)op < BITERN_OP_COUNT ? tuned[op] : NULL;
+    return t && (t->flags & ~flags) == 0 ? t : bitern_rank_variant(op, flags);
+}
+
+const bitern_variant *bitern_rank_variant(bitern_op op, unsigned flags)
 {
     const bitern_variant *best = NULL;
     for (size_t l = 0; l < N_LISTS; l++)
@@ -156,12 +165,19 @@ const char *bitern_cpu_flag_name(unsigned bit_index)
 /* ---- global state ---- */
 static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
 static unsigned detected_flags;
-static char cpu_name[96];
+static char cpu_name[96], cpu_id[96];
 
 static void detect(void)
 {
     detected_flags = bitern_detect_cpu();
     bitern_detect_cpu_name(cpu_name, sizeof cpu_name);
+    bitern_detect_cpu_id(cpu_id, sizeof cpu_id);
+}
+
+const char *bitern_cpu_id(void)
+{
+    pthread_once(&detect_once, detect);
+    return cpu_id;
 }
 
 unsigned bitern_cpu_flags(void)
@@ -257,6 +273,7 @@ static char init_error[600];
 
 static void init_from_env(void)
 {
+    bitern_tune_load(tuned);
     const char *env = getenv("BITERN_ISA");
     bitern_isa isa = BITERN_ISA_COUNT;
     if (env && *env) {
@@ -354,6 +371,7 @@ size_t bitern_variants(bitern_variant_info *out, size_t cap)
             out[n].flags = v->flags;
             out[n].runnable = (v->flags & ~cpu) == 0;
             out[n].selected = k && bitern_kernel_slot(k, v->op) == v->fn;
+            out[n].why = !out[n].selected ? "" : tuned[v->op] == v ? "profile" : "rank";
         }
     return n;
 }
@@ -366,4 +384,5 @@ void bitern_detect_cpu_name(char *buf, size_t len)
     if (len)
         buf[0] = '\0';
 }
+void bitern_detect_cpu_id(char *buf, size_t len) { snprintf(buf, len, "generic"); }
 #endif

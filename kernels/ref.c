@@ -63,6 +63,21 @@ int32_t bitern_dot_t2i8_scalar(const uint64_t *w, const int8_t *x, size_t k)
     return sum;
 }
 
+/* Element by element, each weight decoded by the documented rule (bitern.h, T3). */
+int32_t bitern_dot_t3i8_scalar(const uint64_t *w, const int8_t *x, size_t k)
+{
+    int32_t sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += bitern_t3_get(w, i) * x[i];
+    return sum;
+}
+
+void bitern_gemv_t3i8_scalar(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k)
+{
+    for (size_t r = 0; r < m; r++)
+        y[r] = bitern_dot_t3i8_scalar(w + r * bitern_t3_words(k), x, k);
+}
+
 #define GEMV_GEMM(op, XT, wstride, xstride)                                                                         \
     void bitern_gemv_##op##_scalar(const uint64_t *w, const XT *x, int32_t *y, size_t m, size_t k)                \
     {                                                                                                               \

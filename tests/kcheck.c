@@ -76,13 +76,15 @@ static void *place(const pool *p, size_t bytes, size_t unit, placement where, si
 }
 
 /* ---- operand formats ---- */
-typedef enum { FMT_B1, FMT_T2, FMT_I8 } fmt;
+typedef enum { FMT_B1, FMT_T2, FMT_I8, FMT_T3 } fmt;
 typedef enum { PAT_RANDOM, PAT_ZERO, PAT_ONES, PAT_ALT, PAT_SPARSE, PAT_COUNT } pattern;
 static const char *const pattern_names[] = { "random", "all-zero", "all-one", "alternating", "sparse" };
 
 static size_t fmt_bytes(fmt f, size_t k)
 {
-    return f == FMT_I8 ? k : 8 * (f == FMT_B1 ? bitern_b1_words(k) : bitern_t2_words(k));
+    return f == FMT_I8   ? k
+           : f == FMT_T3 ? 8 * bitern_t3_words(k)
+                         : 8 * (f == FMT_B1 ? bitern_b1_words(k) : bitern_t2_words(k));
 }
 
 static uint64_t pattern_word(pattern pat)
@@ -102,9 +104,41 @@ static uint64_t tail_mask(size_t k, size_t word)
     return valid >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << valid) - 1);
 }
 
+/* T3 digits (w + 1) of a pattern: all-zero is w = 0, all-one w = -1 (as T2's all-one), alternating +1/-1. */
+static int t3_digit(pattern pat, size_t i)
+{
+    switch (pat) {
+    case PAT_ZERO: return 1;
+    case PAT_ONES: return 0;
+    case PAT_ALT: return (i & 1) ? 0 : 2;
+    case PAT_SPARSE: return (rnd() & 7) ? 1 : (int)rnd_below(3);
+    default: return (int)rnd_below(3);
+    }
+}
+
+/* W all +1 (digit 2): with x = +127 the kernels' sums of (w + 1) x reach 254 * k, past 2^31 at k = 2^24. */
+#define T3_ALL_PLUS ((pattern)PAT_COUNT)
+
+static void fill_t3(uint8_t *bytes, size_t k, pattern pat)
+{
+    for (size_t b = 0; b < bitern_t3_words(k) / 8; b++)
+        for (size_t i = 0; i < 64; i++) {
+            int d[5];
+            for (size_t j = 0; j < 5; j++) {
+                size_t e = BITERN_T3_BLOCK * b + 64 * j + i;
+                d[j] = e >= k ? 1 : pat == T3_ALL_PLUS ? 2 : t3_digit(pat, e);
+            }
+            bytes[64 * b + i] = bitern_t3_code(d);
+        }
+}
+
 /* Fills a row of k elements in format f, canonical (zero padding, sign only under the mask). */
 static void fill(void *buf, fmt f, size_t k, pattern pat)
 {
+    if (f == FMT_T3) {
+        fill_t3(buf, k, pat);
+        return;
+    }
     if (f == FMT_I8) {
         int8_t *x = buf;
         for (size_t i = 0; i < k; i++) {
@@ -157,7 +191,11 @@ typedef struct {
     size_t ref_cap;
 } bufs;
 
-static fmt w_fmt(bitern_op op) { return strstr(bitern_op_name(op), "_t2") ? FMT_T2 : FMT_B1; }
+static fmt w_fmt(bitern_op op)
+{
+    const char *n = bitern_op_name(op);
+    return strstr(n, "_t3") ? FMT_T3 : strstr(n, "_t2") ? FMT_T2 : FMT_B1;
+}
 static fmt x_fmt(bitern_op op)
 {
     const char *name = bitern_op_name(op);
@@ -243,7 +281,7 @@ static void check_mat(const bitern_variant *v, const bitern_variant *ref, bufs *
             fail(v,
                  "m=%zu n=%zu k=%zu W=%s X=%s %s (offsets w=%zu x=%zu out=%zu): element [%zu][%zu] is %" PRId32
                  ", reference %" PRId32,
-                 m, n, k, pattern_names[pw], pattern_names[px], where == AT_GUARD ? "at guard page" : "offset",
+                 m, n, k, pw < PAT_COUNT ? pattern_names[pw] : "all +1", pattern_names[px], where == AT_GUARD ? "at guard page" : "offset",
                  woff, xoff, ooff, i / n, i % n, out[i], b->ref[i]);
     for (size_t i = outs; i < outs + extra; i++)
         if (out[i] != CANARY)
@@ -328,6 +366,20 @@ static void check_pack(const bitern_variant *v, const bitern_variant *ref, bufs 
 }
 
 /* ---- the walk over cases ---- */
+/* T3 blocks are 320 elements, planes 64, and the VNNI kernels fold their sums every 64 blocks (20480 elements):
+ * k at, one below and one above each, with up to max_m rows (the row groups are 1, 2 and 4: odd m and m % 4 != 0
+ * leave a partial group), every pattern pair on both placements. */
+static void check_t3_edges(const bitern_variant *v, const bitern_variant *ref, bufs *b, size_t max_m)
+{
+    static const size_t ks[] = { 63, 64, 65, 319, 320, 321, 639, 640, 641, 1279, 1280, 1281, 20479, 20480, 20481,
+                                 40961 };
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+        for (size_t m = 1; m <= max_m; m += 1 + (ks[ki] > 2000) * 3)
+            for (int pw = 0; pw < PAT_COUNT; pw++)
+                for (int px = 0; px < PAT_COUNT; px++)
+                    check_mat(v, ref, b, m, 1, ks[ki], (pattern)pw, (pattern)px, (placement)((m + pw + px) & 1));
+}
+
 #define LEN_ALL 8193 /* 4 x 512-bit vector x unroll 4, + 1 */
 
 static void check_variant(const bitern_variant *v, bufs *b, int quick)
@@ -353,7 +405,11 @@ static void check_variant(const bitern_variant *v, bufs *b, int quick)
             for (int pw = 0; pw < PAT_COUNT; pw++)
                 for (int px = 0; px < PAT_COUNT; px++)
                     check_mat(v, ref, b, 1, 1, edges[e], (pattern)pw, (pattern)px, AT_GUARD);
+        if (w_fmt(v->op) == FMT_T3)
+            check_t3_edges(v, ref, b, 1);
     } else if (kd == KIND_GEMV) {
+        if (w_fmt(v->op) == FMT_T3)
+            check_t3_edges(v, ref, b, 9);
         for (size_t m = 0; m <= 17; m++)
             for (size_t k = 0; k <= (quick ? 200 : 700); k += 1 + (k > 130) * 6)
                 check_mat(v, ref, b, m, 1, k, PAT_RANDOM, PAT_RANDOM, (placement)((m + k) & 1));
@@ -430,6 +486,8 @@ static void check_extremes(const bitern_variant *v, bufs *b)
         check_mat(v, ref, b, kd == KIND_GEMV ? 2 : 1, 1, BITERN_MAX_K, pats[i][0], pats[i][1], AT_GUARD);
         /* int8 = -127 everywhere too: ALT alternates +-127, so also negate via the W pattern above. */
     }
+    if (w_fmt(v->op) == FMT_T3)
+        check_mat(v, ref, b, kd == KIND_GEMV ? 2 : 1, 1, BITERN_MAX_K, T3_ALL_PLUS, PAT_ONES, AT_GUARD);
     if (x_fmt(v->op) == FMT_I8) {
         size_t off;
         int8_t *x = place(&b->x, BITERN_MAX_K, 1, AT_GUARD, &off);

@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
     { "info", bitern_cmd_info, "CPU features, ISA level, and the kernel variant picked for each op" },
 #ifdef BITERN_HAVE_TRAIN
+    { "tune", bitern_cmd_tune, "time every kernel variant on this CPU and write the profile dispatch follows" },
     { "train", bitern_cmd_train, "train a float, binary, ternary or Smart-Quantization model on a dataset" },
 #endif
 #ifdef BITERN_HAVE_DATA
@@ -33,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: bitern <command> [options]   (bitern <command> --help for its options)\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nenvironment: BITERN_ISA=scalar|avx2|avx512|neon|neon-dotprod caps the kernel level.\n");
+    fprintf(f, "\nenvironment: BITERN_ISA=scalar|avx2|avx512|neon|neon-dotprod caps the kernel level;\n"
+               "BITERN_TUNE=off ignores the profile of `bitern tune`.\n");
 }
 
 int main(int argc, char **argv)

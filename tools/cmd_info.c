@@ -45,7 +45,8 @@ int bitern_cmd_info(int argc, char **argv)
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: bitern info [--json]\n"
                    "Prints the CPU, its detected features, the ISA level in use (BITERN_ISA caps it) and, for each\n"
-                   "op, the variant the dispatch picked and every variant compiled in.\n");
+                   "op, the variant the dispatch picked, why (the tune profile, or the rank of the cascade) and every\n"
+                   "variant compiled in.\n");
             return 0;
         } else {
             fprintf(stderr, "bitern info: unknown option '%s' (try --help)\n", argv[i]);
@@ -81,7 +82,9 @@ int bitern_cmd_info(int argc, char **argv)
             json_str(bitern_isa_level_name((bitern_isa)i));
             printf(": %s", bitern_isa_supported((bitern_isa)i) ? "true" : "false");
         }
-        printf("},\n  \"ops\": [");
+        printf("},\n  \"tuning\": ");
+        json_str(bitern_tune_status());
+        printf(",\n  \"ops\": [");
         for (size_t i = 0; i < n; i++) {
             /* Ops are not contiguous in the variant list (it is ordered by ISA), so gather each op once. */
             int seen = 0;
@@ -92,7 +95,7 @@ int bitern_cmd_info(int argc, char **argv)
             printf(i ? ",\n    {" : "\n    {");
             printf("\"op\": ");
             json_str(v[i].op);
-            const char *sel = "";
+            const char *sel = "", *why = "";
             printf(", \"variants\": [");
             int first = 1;
             for (size_t j = i; j < n; j++)
@@ -104,11 +107,13 @@ int bitern_cmd_info(int argc, char **argv)
                     json_str(v[j].isa);
                     printf(", \"runnable\": %s}", v[j].runnable ? "true" : "false");
                     if (v[j].selected)
-                        sel = v[j].name;
+                        sel = v[j].name, why = v[j].why;
                     first = 0;
                 }
             printf("], \"selected\": ");
             json_str(sel);
+            printf(", \"why\": ");
+            json_str(why);
             printf("}");
         }
         printf("\n  ]\n}\n");
@@ -116,19 +121,20 @@ int bitern_cmd_info(int argc, char **argv)
         printf("bitern %s\nCPU:       %s\nfeatures: ", bitern_version(),
                *bitern_cpu_name() ? bitern_cpu_name() : "(unknown)");
         print_flags(bitern_cpu_flags(), 0);
-        printf("\nISA level: %s%s\n\n", bitern_isa_name(), getenv("BITERN_ISA") ? " (capped by BITERN_ISA)" : "");
-        printf("%-14s %-18s %s\n", "op", "selected", "variants (* = runnable here)");
+        printf("\nISA level: %s%s\n", bitern_isa_name(), getenv("BITERN_ISA") ? " (capped by BITERN_ISA)" : "");
+        printf("tuning:    %s\n\n", bitern_tune_status());
+        printf("%-14s %-18s %-8s %s\n", "op", "selected", "why", "variants (* = runnable here)");
         for (size_t i = 0; i < n; i++) {
             int seen = 0;
             for (size_t j = 0; j < i; j++)
                 seen |= !strcmp(v[j].op, v[i].op);
             if (seen)
                 continue;
-            const char *sel = "?";
+            const char *sel = "?", *why = "";
             for (size_t j = i; j < n; j++)
                 if (!strcmp(v[j].op, v[i].op) && v[j].selected)
-                    sel = v[j].name;
-            printf("%-14s %-18s", v[i].op, sel);
+                    sel = v[j].name, why = v[j].why;
+            printf("%-14s %-18s %-8s", v[i].op, sel, why);
             for (size_t j = i; j < n; j++)
                 if (!strcmp(v[j].op, v[i].op))
                     printf(" %s%s", v[j].name, v[j].runnable ? "*" : "");

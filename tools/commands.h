@@ -6,6 +6,7 @@
 int bitern_cmd_info(int argc, char **argv);
 #ifdef BITERN_HAVE_TRAIN
 int bitern_cmd_train(int argc, char **argv);  /* train/cmd_train.c */
+int bitern_cmd_tune(int argc, char **argv);   /* tools/cmd_tune.c (writes with the trainer's atomic helper) */
 #endif
 #ifdef BITERN_HAVE_DATA
 int bitern_cmd_data(int argc, char **argv);   /* tools/cmd_data.c */

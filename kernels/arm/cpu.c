@@ -154,3 +154,15 @@ void bitern_detect_cpu_name(char *buf, size_t len)
     else
         snprintf(buf, len, "implementer 0x%02x part 0x%03x", implementer, part);
 }
+
+/* Implementer, part (MIDR): what a tuned profile is keyed by. */
+void bitern_detect_cpu_id(char *buf, size_t len)
+{
+    unsigned implementer = 0, part = 0;
+    if (!len)
+        return;
+    if (read_midr(&implementer, &part))
+        snprintf(buf, len, "arm-0x%02x-0x%03x", implementer, part);
+    else
+        snprintf(buf, len, "arm-unknown");
+}

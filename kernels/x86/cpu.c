@@ -5,6 +5,7 @@
  * hypervisor) that does not enable ZMM state faults on the first 512-bit instruction.
  */
 #include <cpuid.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -89,4 +90,27 @@ void bitern_detect_cpu_name(char *buf, size_t len)
         n = len - 1;
     memcpy(buf, p, n);
     buf[n] = '\0';
+}
+
+/* Vendor, display family, model and stepping (CPUID leaf 0 and 1): what a tuned profile is keyed by. */
+void bitern_detect_cpu_id(char *buf, size_t len)
+{
+    unsigned a, b, c, d;
+    if (!len)
+        return;
+    snprintf(buf, len, "x86-unknown");
+    if (!__get_cpuid(0, &a, &b, &c, &d))
+        return;
+    char vendor[13];
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    vendor[12] = '\0';
+    __cpuid(1, a, b, c, d);
+    unsigned family = (a >> 8) & 0xf, model = (a >> 4) & 0xf, stepping = a & 0xf;
+    if (family == 0xf)
+        family += (a >> 20) & 0xff;
+    if (family == 0x6 || family >= 0xf)
+        model |= ((a >> 16) & 0xf) << 4;
+    snprintf(buf, len, "%s-%u-%u-%u", vendor, family, model, stepping);
 }

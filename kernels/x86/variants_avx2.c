@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The AVX2 variants (bits_avx2.c, i8_avx2.c, pack_avx2.c). This file is built for the baseline, so it only names
+/* The AVX2 variants (bits_avx2.c, i8_avx2.c, pack_avx2.c, t3_avx2.c). This file is built for the baseline, so it only names
  * the kernels: their code lives in the files built with the AVX2 flags. */
 #include "internal.h"
 
 bitern_dot_bits_fn bitern_dot_b1b1_avx2, bitern_dot_t2t2_avx2, bitern_dot_t2b1_avx2;
-bitern_dot_i8_fn bitern_dot_b1i8_avx2, bitern_dot_t2i8_avx2;
+bitern_dot_i8_fn bitern_dot_b1i8_avx2, bitern_dot_t2i8_avx2, bitern_dot_t3i8_avx2;
 bitern_gemv_bits_fn bitern_gemv_b1b1_avx2, bitern_gemv_t2t2_avx2, bitern_gemv_t2b1_avx2;
-bitern_gemv_i8_fn bitern_gemv_b1i8_avx2, bitern_gemv_t2i8_avx2;
+bitern_gemv_i8_fn bitern_gemv_b1i8_avx2, bitern_gemv_t2i8_avx2, bitern_gemv_t3i8_avx2;
 bitern_gemm_bits_fn bitern_gemm_b1b1_avx2, bitern_gemm_t2t2_avx2, bitern_gemm_t2b1_avx2;
 bitern_gemm_i8_fn bitern_gemm_b1i8_avx2, bitern_gemm_t2i8_avx2;
 bitern_pack_b1_f32_fn bitern_pack_b1_f32_avx2;

@@ -2,9 +2,9 @@
 /*
  * The AVX-512 variants, in two tiers, both at the BITERN_ISA_AVX512 level:
  *   - "avx512": Skylake-X (F, CD, BW, DQ, VL), every op. Popcounts with vpshufb nibble lookups and Harley-Seal,
- *     int8 products with vpmaddubsw / vpmaddwd (bits_avx512.c, i8_avx512.c, pack_avx512.c).
+ *     int8 products with vpmaddubsw / vpmaddwd (bits_avx512.c, i8_avx512.c, pack_avx512.c, t3_avx512.c).
  *   - Ice Lake and later: "avx512_vpopcntdq" for the all-bits ops (vpopcntq, bits_avx512icl.c) and
- *     "avx512_vnni" for the int8 ops (vpdpbusd, i8_avx512icl.c).
+ *     "avx512_vnni" for the int8 ops (vpdpbusd, i8_avx512icl.c, t3_avx512icl.c).
  * The tier-1 entries come first, so that on a CPU with the extensions the tier-2 entry of an op replaces its
  * tier-1 entry, and on Skylake-X (or under bitern_set_cpu_mask) tier 1 stays.
  *
@@ -18,9 +18,9 @@
 
 /* Tier 1. */
 bitern_dot_bits_fn bitern_dot_b1b1_avx512, bitern_dot_t2t2_avx512, bitern_dot_t2b1_avx512;
-bitern_dot_i8_fn bitern_dot_b1i8_avx512, bitern_dot_t2i8_avx512;
+bitern_dot_i8_fn bitern_dot_b1i8_avx512, bitern_dot_t2i8_avx512, bitern_dot_t3i8_avx512;
 bitern_gemv_bits_fn bitern_gemv_b1b1_avx512, bitern_gemv_t2t2_avx512, bitern_gemv_t2b1_avx512;
-bitern_gemv_i8_fn bitern_gemv_b1i8_avx512, bitern_gemv_t2i8_avx512;
+bitern_gemv_i8_fn bitern_gemv_b1i8_avx512, bitern_gemv_t2i8_avx512, bitern_gemv_t3i8_avx512;
 bitern_gemm_bits_fn bitern_gemm_b1b1_avx512, bitern_gemm_t2t2_avx512, bitern_gemm_t2b1_avx512;
 bitern_gemm_i8_fn bitern_gemm_b1i8_avx512, bitern_gemm_t2i8_avx512;
 bitern_pack_b1_f32_fn bitern_pack_b1_f32_avx512;
@@ -34,8 +34,8 @@ bitern_gemv_bits_fn bitern_gemv_b1b1_avx512_vpopcntdq, bitern_gemv_t2t2_avx512_v
     bitern_gemv_t2b1_avx512_vpopcntdq;
 bitern_gemm_bits_fn bitern_gemm_b1b1_avx512_vpopcntdq, bitern_gemm_t2t2_avx512_vpopcntdq,
     bitern_gemm_t2b1_avx512_vpopcntdq;
-bitern_dot_i8_fn bitern_dot_b1i8_avx512_vnni, bitern_dot_t2i8_avx512_vnni;
-bitern_gemv_i8_fn bitern_gemv_b1i8_avx512_vnni, bitern_gemv_t2i8_avx512_vnni;
+bitern_dot_i8_fn bitern_dot_b1i8_avx512_vnni, bitern_dot_t2i8_avx512_vnni, bitern_dot_t3i8_avx512_vnni;
+bitern_gemv_i8_fn bitern_gemv_b1i8_avx512_vnni, bitern_gemv_t2i8_avx512_vnni, bitern_gemv_t3i8_avx512_vnni;
 bitern_gemm_i8_fn bitern_gemm_b1i8_avx512_vnni, bitern_gemm_t2i8_avx512_vnni;
 
 #define AVX512(op) BITERN_VARIANT(op, "avx512", BITERN_ISA_AVX512, X86_AVX512, bitern_##op##_avx512),
@@ -53,8 +53,8 @@ static const bitern_variant avx512_variants[] = {
     VPOPCNTDQ(gemv_b1b1) VPOPCNTDQ(gemv_t2t2) VPOPCNTDQ(gemv_t2b1)
     VPOPCNTDQ(gemm_b1b1) VPOPCNTDQ(gemm_t2t2) VPOPCNTDQ(gemm_t2b1)
 
-    VNNI(dot_b1i8) VNNI(dot_t2i8)
-    VNNI(gemv_b1i8) VNNI(gemv_t2i8)
+    VNNI(dot_b1i8) VNNI(dot_t2i8) VNNI(dot_t3i8)
+    VNNI(gemv_b1i8) VNNI(gemv_t2i8) VNNI(gemv_t3i8)
     VNNI(gemm_b1i8) VNNI(gemm_t2i8)
 };
 /* clang-format on */

@@ -246,6 +246,18 @@ def cli_info_unknown(ctx):
     return ["info", "--bogus"]
 
 
+@case("cli", "unknown option (tune)", "`bitern tune --bogus`", 2, "unknown option '--bogus'")
+def cli_tune_unknown(ctx):
+    return ["tune", "--bogus"]
+
+
+@case("cli", "cache directory that cannot be created (tune)", "`XDG_CACHE_HOME=/proc/none bitern tune`", 1,
+      "cannot create the directory")
+def cli_tune_no_cache_dir(ctx):
+    ctx.env = {"XDG_CACHE_HOME": "/proc/none"}
+    return ["tune", "--quick"]
+
+
 @case("cli", "unknown command", "`bitern trian`", 2, "unknown command 'trian'")
 def cli_unknown_command(ctx):
     return ["trian"]
