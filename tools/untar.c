@@ -25,7 +25,8 @@ static int fail(untar *t, const char *what)
     return -1;
 }
 
-/* libarchive's own message ("Truncated tar archive", "Damaged tar archive", zlib's text, ...) after ours. */
+/* libarchive's own message ("Truncated tar archive", "Damaged tar archive", "gzip decompression failed", ...)
+ * after what we were doing. */
 static int fail_archive(untar *t, const char *doing)
 {
     const char *why = archive_error_string(t->a);
@@ -74,7 +75,7 @@ void untar_close(untar *t)
 
 static int unsafe_name(const char *name)
 {
-    if (name[0] == '/' || name[0] == '\0')
+    if (name[0] == '/')
         return 1;
     for (const char *p = name; *p;) {
         size_t n = strcspn(p, "/");
@@ -128,6 +129,8 @@ int untar_next(untar *t, untar_member *m)
     }
     memcpy(m->name, name, len + 1);
     m->type = type_of(e);
+    if (!m->name[0])
+        return fail(t, "a member has an empty name: refusing the archive");
     if (unsafe_name(m->name)) {
         char what[400];
         snprintf(what, sizeof what, "member '%.255s' has an absolute or '..' path: refusing the archive", m->name);

@@ -175,6 +175,7 @@ int main(void)
         {"dot-dot component", "d/../../etc/x", "1", 1, 2, 0,
          "member 'd/../../etc/x' has an absolute or '..' path: refusing the archive"},
         {"leading dot-dot", "../x", "1", 1, 2, 0, "member '../x' has an absolute or '..' path: refusing the archive"},
+        {"empty name", "", "1", 1, 2, 0, "a member has an empty name: refusing the archive"},
         {"absolute name", "/etc/passwd", "1", 1, 2, 0,
          "member '/etc/passwd' has an absolute or '..' path: refusing the archive"},
         {"8 GiB member", "d/big", "77777777777", 0, 2, 0,
