@@ -132,7 +132,7 @@ static int verify_one(const ds_dataset *d, const char *data_dir, int named, int 
             ++*nbad;
             continue;
         }
-        if (sha256_file(p, hex) < 0) {
+        if (bt_sha256_file(p, hex) < 0) {
             fprintf(stderr, "bitern data verify: %s: cannot read: %s\n", p, strerror(errno));
             ++*nbad;
             continue;

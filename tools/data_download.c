@@ -167,11 +167,11 @@ static int extract(const ds_dataset *d, const char *dir, const char *tgz, const 
             rc = -1;
             break;
         }
-        sha256_ctx c;
-        sha256_init(&c);
+        bt_sha256_ctx c;
+        bt_sha256_init(&c);
         long n;
         while (rc == 0 && (n = untar_read(t, buf, sizeof buf)) > 0) {
-            sha256_update(&c, buf, (size_t)n);
+            bt_sha256_update(&c, buf, (size_t)n);
             for (long off = 0; off < n;) {
                 ssize_t w = write(fd, buf + off, (size_t)(n - off));
                 if (w < 0 && errno == EINTR)
@@ -187,10 +187,10 @@ static int extract(const ds_dataset *d, const char *dir, const char *tgz, const 
         }
         uint8_t dg[32];
         char hex[65];
-        sha256_final(&c, dg);
-        sha256_hex(dg, hex);
+        bt_sha256_final(&c, dg);
+        bt_sha256_hex(dg, hex);
         if (rc == 0 && n < 0) {
-            fprintf(stderr, "bitern data download: %s\n", untar_error(t));
+            fprintf(stderr, "bitern data download: %s: %s\n", url, untar_error(t));
             rc = -1;
         }
         if (rc == 0 && !data_hash_verdict(f, hex)) {
@@ -207,7 +207,7 @@ static int extract(const ds_dataset *d, const char *dir, const char *tgz, const 
         got[f - d->files] = 1;
     }
     if (rc == 0 && r < 0) {
-        fprintf(stderr, "bitern data download: %s\n", untar_error(t));
+        fprintf(stderr, "bitern data download: %s: %s\n", url, untar_error(t));
         rc = -1;
     }
     untar_close(t);
@@ -272,7 +272,7 @@ int data_download(const ds_dataset *d, const char *data_dir, const char *mirror)
     for (int i = 0; i < d->nfiles; i++) {
         char p[PATH_CAP + 130], hex[65];
         snprintf(p, sizeof p, "%s/%s", dir, d->files[i].name);
-        need[i] = access(p, F_OK) != 0 || sha256_file(p, hex) < 0 || !data_hash_verdict(&d->files[i], hex);
+        need[i] = access(p, F_OK) != 0 || bt_sha256_file(p, hex) < 0 || !data_hash_verdict(&d->files[i], hex);
         if (!need[i])
             printf("ok  %s (already there)\n", p);
         missing += need[i];
@@ -318,7 +318,7 @@ int data_download(const ds_dataset *d, const char *data_dir, const char *mirror)
             for (int i = 0; i < d->nfiles; i++) {
                 char p[PATH_CAP + 130], hex[65];
                 snprintf(p, sizeof p, "%s/%s", dir, d->files[i].name);
-                if (access(p, F_OK) == 0 && sha256_file(p, hex) == 0 && data_hash_verdict(&d->files[i], hex))
+                if (access(p, F_OK) == 0 && bt_sha256_file(p, hex) == 0 && data_hash_verdict(&d->files[i], hex))
                     continue;
                 snprintf(url, sizeof url, "%s/%s/%s", mirror, d->name, d->files[i].name);
                 if ((rc = fetch_file(dir, &d->files[i], url)) < 0)

@@ -15,7 +15,7 @@
 
 typedef struct sink {
     int fd;
-    sha256_ctx sha;
+    bt_sha256_ctx sha;
     uint64_t bytes;
     int write_errno;
 } sink;
@@ -34,7 +34,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
         }
         done += (size_t)w;
     }
-    sha256_update(&s->sha, p, n);
+    bt_sha256_update(&s->sha, p, n);
     s->bytes += n;
     return n;
 }
@@ -57,7 +57,7 @@ int fetch_url(const char *url, int fd, char sha256[65], uint64_t *bytes, char *e
         return -1;
     }
     sink s = {.fd = fd};
-    sha256_init(&s.sha);
+    bt_sha256_init(&s.sha);
     char curlerr[CURL_ERROR_SIZE] = "", agent[64];
     snprintf(agent, sizeof agent, "bitern/%s", bitern_version());
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -111,8 +111,8 @@ int fetch_url(const char *url, int fd, char sha256[65], uint64_t *bytes, char *e
         return -1;
     }
     uint8_t d[32];
-    sha256_final(&s.sha, d);
-    sha256_hex(d, sha256);
+    bt_sha256_final(&s.sha, d);
+    bt_sha256_hex(d, sha256);
     *bytes = s.bytes;
     return 0;
 }

@@ -1,24 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 #include "untar.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <unistd.h>
 
 struct untar {
-    gzFile gz;
-    const char *path;
+    struct archive *a;
+    int fd;             /* ours: libarchive reads it but neither opens nor closes it */
     uint64_t max_member;
-    uint64_t left;      /* data bytes of the current member not yet read */
-    uint64_t padding;   /* zero bytes up to the next 512-byte block */
+    int failed;         /* after an error libarchive's state is undefined: every later call fails too */
     char err[512];
 };
 
 static int fail(untar *t, const char *what)
 {
-    snprintf(t->err, sizeof t->err, "%s: %s", t->path, what);
+    snprintf(t->err, sizeof t->err, "%s", what);
+    t->failed = 1;
     return -1;
+}
+
+/* libarchive's own message ("Truncated tar archive", "Damaged tar archive", "gzip decompression failed", ...)
+ * after what we were doing. */
+static int fail_archive(untar *t, const char *doing)
+{
+    const char *why = archive_error_string(t->a);
+    char what[450];
+    snprintf(what, sizeof what, "%.40s: %.400s", doing, why ? why : "unknown libarchive error");
+    return fail(t, what);
 }
 
 untar *untar_open(const char *path, uint64_t max_member)
@@ -26,13 +40,24 @@ untar *untar_open(const char *path, uint64_t max_member)
     untar *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->path = path;
     t->max_member = max_member;
-    t->gz = gzopen(path, "rb");
-    if (!t->gz)
-        fail(t, "cannot open");
-    else
-        gzbuffer(t->gz, 1 << 17);
+    t->fd = -1;
+    t->a = archive_read_new();
+    if (!t->a) {
+        free(t);
+        return NULL;
+    }
+    /* Only what the tarball needs: every other format and filter libarchive knows is attack surface here.
+     * ARCHIVE_WARN from the gzip filter would mean an external gzip program, which we do not run. */
+    if (archive_read_support_format_tar(t->a) != ARCHIVE_OK || archive_read_support_filter_gzip(t->a) != ARCHIVE_OK ||
+        archive_read_support_filter_none(t->a) != ARCHIVE_OK)
+        fail(t, "libarchive lacks its tar reader or built-in gzip (zlib) support");
+    else if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "cannot open: %s", strerror(errno));
+        fail(t, what);
+    } else if (archive_read_open_fd(t->a, t->fd, 1 << 17) != ARCHIVE_OK)
+        fail_archive(t, "not readable as a tar or tar.gz");
     return t;
 }
 
@@ -42,68 +67,15 @@ void untar_close(untar *t)
 {
     if (!t)
         return;
-    if (t->gz)
-        gzclose(t->gz);
+    archive_read_free(t->a);
+    if (t->fd >= 0)
+        close(t->fd);
     free(t);
-}
-
-/* Exactly n bytes or an error: a short read inside an archive is truncation, not an end. */
-static int read_exact(untar *t, void *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        int r = gzread(t->gz, (char *)buf + got, (unsigned)(n - got > (1u << 30) ? (1u << 30) : n - got));
-        if (r < 0) {
-            int zerr;
-            const char *msg = gzerror(t->gz, &zerr);
-            char what[300];
-            snprintf(what, sizeof what, "gzip error: %s", msg);
-            return fail(t, what);
-        }
-        if (r == 0)
-            return fail(t, "archive is truncated");
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static int skip(untar *t, uint64_t n)
-{
-    char buf[1 << 14];
-    while (n) {
-        size_t step = n < sizeof buf ? (size_t)n : sizeof buf;
-        if (read_exact(t, buf, step) < 0)
-            return -1;
-        n -= step;
-    }
-    return 0;
-}
-
-/* Octal, space or NUL terminated. GNU's base-256 form only matters above 8 GiB: far past any cap we use. */
-static int parse_octal(const char *f, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    while (i < len && f[i] == ' ')
-        i++;
-    size_t start = i;
-    for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
-        if (v >> 61)
-            return -1;
-        v = v * 8 + (uint64_t)(f[i] - '0');
-    }
-    if (i == start)
-        return -1;
-    for (; i < len; i++)
-        if (f[i] != ' ' && f[i] != '\0')
-            return -1;
-    *out = v;
-    return 0;
 }
 
 static int unsafe_name(const char *name)
 {
-    if (name[0] == '/' || name[0] == '\0')
+    if (name[0] == '/')
         return 1;
     for (const char *p = name; *p;) {
         size_t n = strcspn(p, "/");
@@ -116,69 +88,73 @@ static int unsafe_name(const char *name)
     return 0;
 }
 
+static char type_of(struct archive_entry *e)
+{
+    if (archive_entry_hardlink(e))   /* stored as a regular file of size 0: it is not one */
+        return '1';
+    if (archive_entry_sparse_count(e) > 0)
+        return 'S';
+    switch (archive_entry_filetype(e)) {
+    case AE_IFREG: return '0';
+    case AE_IFLNK: return '2';
+    case AE_IFCHR: return '3';
+    case AE_IFBLK: return '4';
+    case AE_IFDIR: return '5';
+    case AE_IFIFO: return '6';
+    default: return '?';
+    }
+}
+
 int untar_next(untar *t, untar_member *m)
 {
-    if (!t->gz)
+    if (t->failed)
         return -1;
-    if (skip(t, t->left + t->padding) < 0)
-        return -1;
-    t->left = t->padding = 0;
-    unsigned char h[512];
-    if (read_exact(t, h, 512) < 0)
-        return -1;
-    int zero = 1;
-    for (int i = 0; i < 512 && zero; i++)
-        zero = h[i] == 0;
-    if (zero)   /* end-of-archive marker; a second zero block may follow, nothing else matters */
+    struct archive_entry *e;
+    /* Anything but OK is refused: ARCHIVE_RETRY (a damaged header libarchive would skip) and ARCHIVE_WARN (a
+     * header it read only in part) included. */
+    int r = archive_read_next_header(t->a, &e);
+    if (r == ARCHIVE_EOF)
         return 0;
-    uint64_t sum = 0, want;
-    for (int i = 0; i < 512; i++)
-        sum += (i >= 148 && i < 156) ? ' ' : h[i];
-    if (parse_octal((const char *)h + 148, 8, &want) < 0 || want != sum)
-        return fail(t, "bad tar header checksum (not a tar archive, or corrupted)");
-    uint64_t size;
-    if (parse_octal((const char *)h + 124, 12, &size) < 0)
-        return fail(t, "malformed member size in tar header");
-    char name[101], prefix[156];
-    memcpy(name, h, 100);
-    name[100] = '\0';
-    prefix[0] = '\0';
-    if (memcmp(h + 257, "ustar", 5) == 0 && h[345]) {
-        memcpy(prefix, h + 345, 155);
-        prefix[155] = '\0';
+    if (r != ARCHIVE_OK)
+        return fail_archive(t, "reading a tar header");
+    const char *name = archive_entry_pathname(e);
+    if (!name)
+        return fail(t, "a member name libarchive cannot decode");
+    size_t len = strlen(name);
+    if (len >= sizeof m->name) {
+        char what[400];
+        snprintf(what, sizeof what, "member '%.200s...' has a name of %zu bytes, more than the %zu allowed", name,
+                 len, sizeof m->name - 1);
+        return fail(t, what);
     }
-    snprintf(m->name, sizeof m->name, "%s%s%s", prefix, prefix[0] ? "/" : "", name);
-    m->type = h[156] ? (char)h[156] : '0';
-    m->size = size;
+    memcpy(m->name, name, len + 1);
+    m->type = type_of(e);
+    if (!m->name[0])
+        return fail(t, "a member has an empty name: refusing the archive");
     if (unsafe_name(m->name)) {
         char what[400];
         snprintf(what, sizeof what, "member '%.255s' has an absolute or '..' path: refusing the archive", m->name);
         return fail(t, what);
     }
-    if (size > t->max_member) {
+    int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+    if (size < 0 || (uint64_t)size > t->max_member) {
         char what[400];
-        snprintf(what, sizeof what, "member '%.255s' claims %llu bytes, more than the %llu allowed", m->name,
-                 (unsigned long long)size, (unsigned long long)t->max_member);
+        snprintf(what, sizeof what, "member '%.255s' claims %lld bytes, more than the %llu allowed", m->name,
+                 (long long)size, (unsigned long long)t->max_member);
         return fail(t, what);
     }
-    /* Links, devices and directories carry no data whatever their size field says. */
-    int has_data = m->type == '0' || m->type == '7' || m->type == 'x' || m->type == 'g' || m->type == 'L' ||
-                   m->type == 'K';
-    t->left = has_data ? size : 0;
-    t->padding = has_data ? (512 - size % 512) % 512 : 0;
+    m->size = (uint64_t)size;
     return 1;
 }
 
 long untar_read(untar *t, void *buf, size_t n)
 {
-    if (!t->left)
-        return 0;
-    if (n > t->left)
-        n = (size_t)t->left;
+    if (t->failed)
+        return -1;
     if (n > (1u << 30))
         n = 1u << 30;
-    if (read_exact(t, buf, n) < 0)
-        return -1;
-    t->left -= n;
-    return (long)n;
+    la_ssize_t r = archive_read_data(t->a, buf, n);
+    if (r < 0)
+        return fail_archive(t, "reading a member");
+    return (long)r;
 }

@@ -123,6 +123,50 @@ download_corrupt)
     grep -q "one by one" "$T/out" && fail "fell back to loose files after a bad tarball"
     [ -z "$(ls -A "$T/dl/cifar10")" ] || fail "files left in $T/dl/cifar10"
     ;;
+download_badtar)
+    # Tarballs libarchive must refuse (tools/untar.c), made by Python's tarfile and zlib: the exact message
+    # names the URL, and nothing is left, not even a temp file. Small fake members: the refusal comes first.
+    command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
+    for kind in oversize dotdot truncated badgzip; do
+        mkdir -p "$T/m_$kind/cifar10" || exit 1
+        python3 -c '
+import io, random, sys, tarfile, zlib
+kind, out = sys.argv[1], sys.argv[2]
+random.seed(1)
+data = bytes(random.choice(b"abcdefghijklmnop") for _ in range(1 << 18))
+tar = io.BytesIO()
+with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+    ti = tarfile.TarInfo("cifar-10-batches-bin/../../etc/cron.d/x" if kind == "dotdot" else "cifar-10-batches-bin/data_batch_1.bin")
+    if kind == "oversize":
+        ti.size = 1 << 31
+        tf.fileobj.write(ti.tobuf(tarfile.USTAR_FORMAT))   # the header alone: its size is the lie
+    else:
+        ti.size = len(data)
+        tf.addfile(ti, io.BytesIO(data))
+raw = tar.getvalue()
+z = zlib.compressobj(6, zlib.DEFLATED, 31)                 # 31: a gzip stream
+gz = bytearray(z.compress(raw[:len(raw) // 2]) + z.flush(zlib.Z_FULL_FLUSH))
+block = len(gz)                                            # the next deflate block starts on this byte
+gz += z.compress(raw[len(raw) // 2:]) + z.flush()
+if kind == "badgzip":
+    gz[block] = 0xff                                       # deflate block type 3: reserved, refused by zlib
+if kind == "truncated":
+    gz = gz[:block]
+open(out, "wb").write(gz)' "$kind" "$T/m_$kind/cifar10/cifar-10-binary.tar.gz" || fail "could not make the $kind tarball"
+    done
+    url() { echo "file://$T/m_$1/cifar10/cifar-10-binary.tar.gz"; }
+    run 1 "^bitern data download: $(url oversize): member 'cifar-10-batches-bin/data_batch_1.bin' claims 2147483648 bytes, more than the 1073741824 allowed\$" \
+        "$BITERN" data download cifar10 --data-dir "$T/dl" --mirror "file://$T/m_oversize"
+    run 1 "^bitern data download: $(url dotdot): member 'cifar-10-batches-bin/\\.\\./\\.\\./etc/cron.d/x' has an absolute or '\\.\\.' path: refusing the archive\$" \
+        "$BITERN" data download cifar10 --data-dir "$T/dl" --mirror "file://$T/m_dotdot"
+    run 1 "^bitern data download: $(url truncated): reading a member: truncated gzip input\$" \
+        "$BITERN" data download cifar10 --data-dir "$T/dl" --mirror "file://$T/m_truncated"
+    run 1 "^bitern data download: $(url badgzip): reading a member: gzip decompression failed\$" \
+        "$BITERN" data download cifar10 --data-dir "$T/dl" --mirror "file://$T/m_badgzip"
+    [ -z "$(ls -A "$T/dl/cifar10")" ] || fail "files left in $T/dl/cifar10"
+    [ ! -e "$T/etc" ] && [ ! -e "$T/dl/etc" ] || fail "a '..' member was written"
+    no_leftovers "$T"
+    ;;
 errors)
     run 2 "unknown dataset 'imagenet'" "$BITERN" data download imagenet --data-dir "$T/dl"
     run 2 "unknown dataset 'imagenet'" "$BITERN" data verify imagenet
