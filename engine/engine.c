@@ -83,7 +83,7 @@ static int pack_weights(be_op *o, const tr_layer *l)
 static const char *kernel_name(be_wkind wk, be_xkind xk)
 {
     if (xk == XK_F32)
-        return "sgemm";
+        return "f32";
     if (xk == XK_I8)
         return wk == WK_B1 ? "b1i8" : "t2i8";
     if (xk == XK_B1)
@@ -180,10 +180,19 @@ static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
     }
 
     if (o->wk == WK_F32) {
-        o->wf = xcalloc(l->nw, sizeof(float));
+        /* conv: the rows of A (out_c x K); dense: B, transposed to K x out_c with its rows padded for be_fgemm
+         * (the padding is zero, calloc'd) */
+        size_t K = l->fan_in, M = (size_t)l->out_c;
+        o->ldw = o->conv ? K : be_fgemm_pad(M);
+        o->wf = xcalloc(o->conv ? M * K : K * o->ldw, sizeof(float));
         if (!o->wf)
             return be_fail("out of memory");
-        memcpy(o->wf, l->wq, l->nw * sizeof(float));
+        if (o->conv)
+            memcpy(o->wf, l->wq, l->nw * sizeof(float));
+        else
+            for (size_t r = 0; r < M; r++)
+                for (size_t k = 0; k < K; k++)
+                    o->wf[k * o->ldw + r] = l->wq[r * K + k];
     } else if (pack_weights(o, l) < 0) {
         return -1;
     }

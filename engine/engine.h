@@ -7,7 +7,7 @@
  * htanh, sign, tern) right after that.
  *
  *   weights    input of the layer                     kernel      input representation
- *   float      anything                               cblas_sgemm float
+ *   float      anything                               f32         float (be_fgemm: fixed summation order)
  *   B1 / T2    real values (relu, pool, bn ...)       b1i8/t2i8   int8, dynamic per tensor: per example, the
  *                                                                 layer's whole input (C*H*W values) gets
  *                                                                 scale = absmax / 127 (bitern_quantize_i8)
@@ -27,10 +27,12 @@
  * run in float between ops. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
  * outputs stays in their domain, so a pool between a sign and the next layer keeps the packed path.
  *
- * Threads split the batch: each thread runs whole examples with its own scratch. The quantized part of an
- * example's result never depends on the batch it came in, the thread count or the ISA level (exact integer
- * kernels, per-example scales); float layers go through cblas_sgemm, whose rounding depends on the matrix
- * shapes, so logits of models with float layers can differ in the last bits between batch sizes.
+ * Threads split the batch: each thread runs whole examples with its own scratch. An example's logits are
+ * bit-identical whatever batch it came in, the thread count and the ISA level: the integer kernels are exact,
+ * scales are per example, and float layers run be_fgemm (engine_fgemm.c), which sums every output over k in
+ * one fixed order with separate multiplies and adds, at every vector width and tiling (OpenBLAS, used before,
+ * rounds differently per matrix shape, and a sign activation after a float layer turned that into different
+ * classes). tests/engine/test_agree.c compares the logits with memcmp.
  * Errors return -1 with bte_error() set.
  */
 #ifndef BITERN_ENGINE_H
@@ -49,7 +51,7 @@ typedef struct bte_op_info {
     char name[64];          /* e.g. "conv5x5:20+bn+relu" */
     int first_layer;        /* index of the first model layer the op covers */
     int depth;              /* TR_DEPTH_* of the weights, -1 for ops without weights */
-    const char *kernel;     /* "sgemm", "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", or the op kind ("pool2", ...) */
+    const char *kernel;     /* "f32", "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", or the op kind ("pool2", ...) */
     size_t weights;         /* weight count (conv/dense) */
     size_t bytes;           /* parameter bytes as the .btn file stores them: the sum of the three below */
     size_t packed_bytes;    /* B1/T2 weight rows */

@@ -9,7 +9,7 @@
 
 typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL } be_kind;
 
-/* How a GEMM op feeds its kernel: float (sgemm), int8 or packed activations. */
+/* How a GEMM op feeds its kernel: float (be_fgemm), int8 or packed activations. */
 typedef enum { XK_F32, XK_I8, XK_B1, XK_T2 } be_xkind;
 typedef enum { WK_F32, WK_B1, WK_T2 } be_wkind;
 
@@ -25,7 +25,8 @@ typedef struct be_op {
     size_t fan_in, P;          /* GEMM: K, and output pixels per example (1 for dense) */
     be_wkind wk;
     be_xkind xk;
-    float *wf;                 /* WK_F32: out_c x fan_in */
+    float *wf;                 /* WK_F32: conv out_c x fan_in; dense fan_in x ldw (transposed, zero-padded) */
+    size_t ldw;
     uint64_t *wp;              /* WK_B1 / WK_T2: out_c rows of rw words */
     size_t rw, xrw;            /* words per packed weight row / packed activation row */
     float *mul, *add;          /* per output channel (GEMM: weight scale x folded bn; AFFINE: bn) */
@@ -58,9 +59,18 @@ struct bte_engine {
 /* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 8-byte words. */
 #define COPY_SLACK 8
 
+/* engine_fgemm.c: C (M x N, row stride ldc) = A (M x K, lda) B (K x N, ldb), every output summed over
+ * k = 0 .. K-1 in order (bit-identical for any shape, split and variant). B's rows must be readable up to
+ * column be_fgemm_pad(N) (the padding's values do not matter; only columns < N of C are written). */
+#define BE_FGEMM_PAD 16
+typedef void be_fgemm_fn(const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc, size_t M,
+                         size_t N, size_t K);
+be_fgemm_fn *be_fgemm_pick(void);   /* the variant of bitern's current ISA level */
+size_t be_fgemm_pad(size_t n);
+
 /* engine_patch.c */
 void be_im2row_i8(const be_op *o, const int8_t *x, int8_t *patch);   /* P rows of K int8, [c][ky][kx] */
-void be_im2col_f32(const be_op *o, const float *x, float *col);      /* K rows of P floats */
+void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld);   /* K rows of P floats, stride ld */
 void be_pack_row_i8(const int8_t *x, size_t n, uint64_t *out, int t2);   /* {-1,0,1} -> B1 or T2 */
 
 int be_fail(const char *fmt, ...)

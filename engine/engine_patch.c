@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Patches for the conv GEMMs (int8 rows for the bitern kernels, float columns for sgemm) and the packing of
+/* Patches for the conv GEMMs (int8 rows for the bitern kernels, float columns for be_fgemm) and the packing of
  * int8 patch rows of sign/tern outputs. */
 #include <string.h>
 
@@ -55,11 +55,12 @@ static void valid_cols(int OW, int W, int s, int off, int *lo, int *hi)
     *hi = b;
 }
 
-/* col[(c*k + ky)*k + kx][p]: the trainer's float im2col layout, for W (M x K) . col (K x P) in sgemm. */
-void be_im2col_f32(const be_op *o, const float *x, float *col)
+/* col[(c*k + ky)*k + kx][p] (rows ld apart): the trainer's float im2col layout, for W (M x K) . col (K x P)
+ * in be_fgemm. Columns P .. ld-1 are not written. */
+void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld)
 {
     int k = o->k, s = o->stride, p = o->pad, H = o->in_h, W = o->in_w, OH = o->out_h, OW = o->out_w;
-    size_t P = o->P;
+    size_t P = ld;
     for (int c = 0; c < o->in_c; c++)
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Running compiled ops: the GEMM ops on the dispatched bitern kernels (or OpenBLAS for float layers), the
+/* Running compiled ops: the GEMM ops on the dispatched bitern kernels (or be_fgemm for float layers), the
  * float glue ops, and the threads that split a batch. */
-#include <cblas.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +54,7 @@ static int ws_alloc(const bte_engine *e, be_ws *w)
         size_t M = (size_t)o->out_c, K = o->fan_in;
         if (o->xk == XK_F32) {
             if (o->conv)
-                col = max_sz(col, K * o->P);
+                col = max_sz(col, K * be_fgemm_pad(o->P));
             continue;
         }
         if (o->conv) {
@@ -139,13 +138,13 @@ static inline float act_relu(float v, int relu) { return relu && !(v > 0.0f) ? 0
 
 static int post_act(const be_op *o) { return o->act && o->act != TR_RELU; }
 
-static int dense_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const float *in, float *out, int nb)
+static int dense_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm, be_ws *w, const float *in,
+                    float *out, int nb)
 {
     size_t M = (size_t)o->out_c, K = o->fan_in;
     int relu = o->act == TR_RELU;
     if (o->xk == XK_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)M, (int)K, 1.0f, in, (int)K, o->wf, (int)K,
-                    0.0f, out, (int)M);
+        fgemm(in, K, o->wf, o->ldw, out, M, (size_t)nb, M, K);
         for (int j = 0; j < nb; j++)
             for (size_t r = 0; r < M; r++) {
                 float *y = out + (size_t)j * M + r;
@@ -182,7 +181,8 @@ static int dense_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const fl
     return 0;
 }
 
-static int conv_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const float *in, float *out, int nb)
+static int conv_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm, be_ws *w, const float *in,
+                   float *out, int nb)
 {
     size_t M = (size_t)o->out_c, K = o->fan_in, P = o->P;
     int relu = o->act == TR_RELU;
@@ -190,9 +190,9 @@ static int conv_op(const be_op *o, const bitern_kernels *kt, be_ws *w, const flo
         const float *x = in + (size_t)j * o->in_size;
         float *y = out + (size_t)j * o->out_size;
         if (o->xk == XK_F32) {
-            be_im2col_f32(o, x, w->col);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)P, (int)K, 1.0f, o->wf, (int)K,
-                        w->col, (int)P, 0.0f, y, (int)P);
+            size_t ld = be_fgemm_pad(P);
+            be_im2col_f32(o, x, w->col, ld);
+            fgemm(o->wf, K, w->col, ld, y, P, M, P, K);
             for (size_t r = 0; r < M; r++)
                 for (size_t p = 0; p < P; p++)
                     y[r * P + p] = act_relu(y[r * P + p] * o->mul[r] + o->add[r], relu);
@@ -280,6 +280,7 @@ static int run_chunk(const bte_engine *e, be_ws *w, const float *x, int n, float
     const bitern_kernels *kt = bitern_get_kernels();
     if (!kt)
         return be_fail("bitern: %s", bitern_last_error());
+    be_fgemm_fn *fgemm = be_fgemm_pick();
     size_t nc = e->out_size;
     for (int s = 0; s < n; s += e->step) {
         int nb = n - s < e->step ? n - s : e->step;
@@ -293,7 +294,7 @@ static int run_chunk(const bte_engine *e, be_ws *w, const float *x, int n, float
             int rc = 0;
             switch (o->kind) {
             case OP_GEMM:
-                rc = o->conv ? conv_op(o, kt, w, cur, dst, nb) : dense_op(o, kt, w, cur, dst, nb);
+                rc = o->conv ? conv_op(o, kt, fgemm, w, cur, dst, nb) : dense_op(o, kt, fgemm, w, cur, dst, nb);
                 break;
             case OP_AFFINE: affine_op(o, cur, dst, nb); break;
             case OP_ACT: tr_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;

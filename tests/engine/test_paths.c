@@ -134,7 +134,7 @@ static void run_case(const pcase *pc, int depth, tr_rng *rng)
         CHECK(0, "%s (%s): %s", pc->spec, dname, bte_error());
         goto out;
     }
-    const char *want = depth == TR_DEPTH_BINARY ? pc->kernel_b : depth == TR_DEPTH_TERNARY ? pc->kernel_t : "sgemm";
+    const char *want = depth == TR_DEPTH_BINARY ? pc->kernel_b : depth == TR_DEPTH_TERNARY ? pc->kernel_t : "f32";
     if (want) {
         int found = 0;
         for (int i = 0; i < bte_n_ops(e); i++) {
