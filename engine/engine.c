@@ -62,7 +62,7 @@ static void bn_coeffs(const tr_layer *bn, int c, float *mul, float *add)
 }
 
 /* Packs the layer's quantized weights (wq = +-scale or 0, exactly what the .btn file holds) in the format the
- * kernel wants. Packing wq again gives the file's bits: the saver packs wq the same way. */
+ * kernel wants: dense rows as the file has them, conv rows in the patch order [ky][kx][c]. */
 static int pack_weights(be_op *o, const tr_layer *l)
 {
     size_t K = l->fan_in;
@@ -70,14 +70,27 @@ static int pack_weights(be_op *o, const tr_layer *l)
     o->wp = xcalloc((size_t)l->out_c * o->rw, sizeof(uint64_t));
     if (!o->wp)
         return be_fail("out of memory");
-    for (int r = 0; r < l->out_c; r++) {
+    float *perm = o->conv ? xcalloc(K, sizeof(float)) : NULL;
+    if (o->conv && !perm)
+        return be_fail("out of memory");
+    int rc = BITERN_OK;
+    for (int r = 0; r < l->out_c && rc == BITERN_OK; r++) {
         const float *w = l->wq + (size_t)r * K;
         uint64_t *dst = o->wp + (size_t)r * o->rw;
-        int rc = o->wk == WK_B1 ? bitern_pack_b1_f32(w, K, dst) : bitern_pack_t2_f32(w, K, 0.0f, dst);
+        if (o->conv) {   /* the trainer's [c][ky][kx] to the patch rows' [ky][kx][c] (be_im2row_i8) */
+            size_t k = (size_t)l->k, C = (size_t)l->in_c;
+            for (size_t c = 0; c < C; c++)
+                for (size_t ky = 0; ky < k; ky++)
+                    for (size_t kx = 0; kx < k; kx++)
+                        perm[(ky * k + kx) * C + c] = w[(c * k + ky) * k + kx];
+            w = perm;
+        }
+        rc = o->wk == WK_B1 ? bitern_pack_b1_f32(w, K, dst) : bitern_pack_t2_f32(w, K, 0.0f, dst);
         if (rc != BITERN_OK)
-            return be_fail("packing layer %d row %d: %s", o->first_layer, r, bitern_last_error());
+            rc = be_fail("packing layer %d row %d: %s", o->first_layer, r, bitern_last_error());
     }
-    return 0;
+    free(perm);
+    return rc == BITERN_OK ? 0 : -1;
 }
 
 static const char *kernel_name(be_wkind wk, be_xkind xk)
@@ -288,7 +301,7 @@ bte_engine *bte_compile(const tr_model *m)
         goto fail;
     }
     e->out_size = e->ops[e->n_ops - 1].out_size;
-    e->sec = xcalloc((size_t)e->n_ops, sizeof(double));
+    e->sec = xcalloc(2 * (size_t)e->n_ops, sizeof(double));   /* per op: the op, then its GEMM call */
     return e;
 fail:
     op_free(&e->ops[e->n_ops]);   /* the op being built when it failed (zeroed if none) */
@@ -350,11 +363,12 @@ void bte_op_get(const bte_engine *e, int i, bte_op_info *out)
     out->float_bytes = o->float_bytes;
     out->bytes = o->packed_bytes + o->scale_bytes + o->float_bytes;
     out->seconds = e->sec[i];
+    out->kernel_seconds = e->sec[e->n_ops + i];
 }
 
 void bte_profile_reset(bte_engine *e)
 {
-    for (int i = 0; i < e->n_ops; i++)
+    for (int i = 0; i < 2 * e->n_ops; i++)
         e->sec[i] = 0.0;
 }
 

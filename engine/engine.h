@@ -58,6 +58,7 @@ typedef struct bte_op_info {
     size_t scale_bytes;     /* one float scale per row of a quantized layer */
     size_t float_bytes;     /* kept float parameters: float weights, biases, batch norms */
     double seconds;         /* time spent in the op since the last bte_profile_reset (all threads) */
+    double kernel_seconds;  /* the part of it spent in the op's GEMM call (kernel or be_fgemm) */
 } bte_op_info;
 
 const char *bte_error(void);
@@ -82,6 +83,9 @@ void bte_shape(const bte_engine *e, int *in_c, int *in_h, int *in_w, int *n_clas
 int bte_n_ops(const bte_engine *e);
 void bte_op_get(const bte_engine *e, int i, bte_op_info *out);
 void bte_profile_reset(bte_engine *e);
+/* Median seconds of op i's GEMM called alone on one example's shape (out_c x pixels x K; dense: x 1), warm
+ * caches, `reps` calls: the bare kernel time the engine's op is measured against. 0 for ops without a GEMM. */
+double bte_op_kernel_bench(bte_engine *e, int i, int reps);
 /* Size of the whole model: conv/dense weights (all, and those of quantized layers) and parameter bytes. */
 typedef struct bte_size {
     size_t weights, quant_weights;

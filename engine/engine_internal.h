@@ -36,7 +36,8 @@ typedef struct be_op {
 /* One thread's scratch; sized for e->step examples. */
 typedef struct be_ws {
     float *a, *b;              /* ping-pong activations */
-    int8_t *q;                 /* quantized input (dense: step rows; conv: one map) */
+    int8_t *q;                 /* quantized input (dense: step rows; conv: one map, CHW) */
+    int8_t *qh;                /* conv: the map channels-last (HWC) */
     int8_t *patch;             /* conv: P x K int8 patches */
     uint64_t *packed;          /* packed activation rows */
     int32_t *acc;
@@ -56,8 +57,8 @@ struct bte_engine {
     double *sec;
 };
 
-/* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 8-byte words. */
-#define COPY_SLACK 8
+/* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 16-byte words. */
+#define COPY_SLACK 16
 
 /* engine_fgemm.c: C (M x N, row stride ldc) = A (M x K, lda) B (K x N, ldb), every output summed over
  * k = 0 .. K-1 in order (bit-identical for any shape, split and variant). B's rows must be readable up to
@@ -69,7 +70,9 @@ be_fgemm_fn *be_fgemm_pick(void);   /* the variant of bitern's current ISA level
 size_t be_fgemm_pad(size_t n);
 
 /* engine_patch.c */
-void be_im2row_i8(const be_op *o, const int8_t *x, int8_t *patch);   /* P rows of K int8, [c][ky][kx] */
+void be_to_hwc_i8(const be_op *o, const int8_t *x, int8_t *out);   /* CHW -> HWC */
+/* Patch rows [p0, p0 + n) of the HWC map x: K int8 each, in the order [ky][kx][c] */
+void be_im2row_i8(const be_op *o, const int8_t *x, size_t p0, size_t n, int8_t *patch);
 void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld);   /* K rows of P floats, stride ld */
 void be_pack_row_i8(const int8_t *x, size_t n, uint64_t *out, int t2);   /* {-1,0,1} -> B1 or T2 */
 

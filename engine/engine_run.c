@@ -18,6 +18,15 @@ static double now(void)
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Output pixels per patch tile of a quantized conv: about 32 KiB of int8 patches, built just before the GEMM
+ * reads them (a whole P x K copy of a CIFAR-10 map is hundreds of KiB: out of L1 and L2 before it is read). */
+static size_t conv_tile(const be_op *o)
+{
+    size_t t = 32768 / (o->fan_in ? o->fan_in : 1);
+    t = t < 8 ? 8 : t;
+    return t < o->P ? t : o->P;
+}
+
 /* ---- scratch ---- */
 
 static void ws_release(be_ws *w)
@@ -25,6 +34,7 @@ static void ws_release(be_ws *w)
     free(w->a);
     free(w->b);
     free(w->q);
+    free(w->qh);
     free(w->patch);
     free(w->packed);
     free(w->acc);
@@ -58,11 +68,12 @@ static int ws_alloc(const bte_engine *e, be_ws *w)
             continue;
         }
         if (o->conv) {
+            size_t T = conv_tile(o);
             q = max_sz(q, o->in_size);
-            patch = max_sz(patch, o->P * K);
+            patch = max_sz(patch, T * K);
             if (o->xk != XK_I8)
-                packed = max_sz(packed, o->P * o->xrw);
-            acc = max_sz(acc, M * o->P);
+                packed = max_sz(packed, T * o->xrw);
+            acc = max_sz(acc, M * T);
         } else {
             q = max_sz(q, S * K);
             if (o->xk != XK_I8)
@@ -73,13 +84,14 @@ static int ws_alloc(const bte_engine *e, be_ws *w)
     w->a = calloc(act * S, sizeof(float));
     w->b = calloc(act * S, sizeof(float));
     w->q = calloc(q + COPY_SLACK, 1);
+    w->qh = calloc(q + COPY_SLACK, 1);
     w->patch = calloc(patch + COPY_SLACK, 1);
     w->packed = calloc(packed + 1, sizeof(uint64_t));
     w->acc = calloc(acc + 1, sizeof(int32_t));
     w->col = calloc(col + 1, sizeof(float));
     w->xs = calloc(S, sizeof(float));
-    w->sec = calloc((size_t)e->n_ops, sizeof(double));
-    if (!w->a || !w->b || !w->q || !w->patch || !w->packed || !w->acc || !w->col || !w->xs || !w->sec) {
+    w->sec = calloc(2 * (size_t)e->n_ops, sizeof(double));   /* per op: the op, then its GEMM call */
+    if (!w->a || !w->b || !w->q || !w->qh || !w->patch || !w->packed || !w->acc || !w->col || !w->xs || !w->sec) {
         ws_release(w);
         return be_fail("out of memory for the engine's scratch");
     }
@@ -139,12 +151,15 @@ static inline float act_relu(float v, int relu) { return relu && !(v > 0.0f) ? 0
 static int post_act(const be_op *o) { return o->act && o->act != TR_RELU; }
 
 static int dense_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm, be_ws *w, const float *in,
-                    float *out, int nb)
+                    float *out, int nb, double *ksec)
 {
+    double t0;
     size_t M = (size_t)o->out_c, K = o->fan_in;
     int relu = o->act == TR_RELU;
     if (o->xk == XK_F32) {
+        t0 = now();
         fgemm(in, K, o->wf, o->ldw, out, M, (size_t)nb, M, K);
+        *ksec += now() - t0;
         for (int j = 0; j < nb; j++)
             for (size_t r = 0; r < M; r++) {
                 float *y = out + (size_t)j * M + r;
@@ -170,7 +185,9 @@ static int dense_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm
         }
     }
     x = o->xk == XK_I8 ? (const void *)w->q : (const void *)w->packed;
+    t0 = now();
     kernel_call(o, kt, x, w->acc, (size_t)nb);
+    *ksec += now() - t0;
     for (int j = 0; j < nb; j++) {
         float xs = w->xs[j];
         for (size_t r = 0; r < M; r++)
@@ -182,8 +199,9 @@ static int dense_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm
 }
 
 static int conv_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm, be_ws *w, const float *in,
-                   float *out, int nb)
+                   float *out, int nb, double *ksec)
 {
+    double t0;
     size_t M = (size_t)o->out_c, K = o->fan_in, P = o->P;
     int relu = o->act == TR_RELU;
     for (int j = 0; j < nb; j++) {
@@ -192,7 +210,9 @@ static int conv_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm,
         if (o->xk == XK_F32) {
             size_t ld = be_fgemm_pad(P);
             be_im2col_f32(o, x, w->col, ld);
+            t0 = now();
             fgemm(o->wf, K, w->col, ld, y, P, M, P, K);
+            *ksec += now() - t0;
             for (size_t r = 0; r < M; r++)
                 for (size_t p = 0; p < P; p++)
                     y[r * P + p] = act_relu(y[r * P + p] * o->mul[r] + o->add[r], relu);
@@ -208,23 +228,27 @@ static int conv_op(const be_op *o, const bitern_kernels *kt, be_fgemm_fn *fgemm,
             for (size_t i = 0; i < o->in_size; i++)   /* exact: the values are -1, 0 or +1 */
                 w->q[i] = (int8_t)x[i];
         }
-        be_im2row_i8(o, w->q, w->patch);
-        const void *xk = w->patch;
-        if (o->xk != XK_I8) {
-            for (size_t p = 0; p < P; p++) {
-                const int8_t *row = w->patch + p * K;
-                uint64_t *dst = w->packed + p * o->xrw;
-                be_pack_row_i8(row, K, dst, o->xk == XK_T2);
+        be_to_hwc_i8(o, w->q, w->qh);
+        size_t T = conv_tile(o);
+        for (size_t p0 = 0; p0 < P; p0 += T) {
+            size_t n = P - p0 < T ? P - p0 : T;
+            be_im2row_i8(o, w->qh, p0, n, w->patch);
+            const void *xk = w->patch;
+            if (o->xk != XK_I8) {
+                for (size_t p = 0; p < n; p++)
+                    be_pack_row_i8(w->patch + p * K, K, w->packed + p * o->xrw, o->xk == XK_T2);
+                xk = w->packed;
             }
-            xk = w->packed;
-        }
-        kernel_call(o, kt, xk, w->acc, P);
-        for (size_t r = 0; r < M; r++) {
-            float f = xs * o->mul[r], a = o->add[r];
-            const int32_t *acc = w->acc + r * P;
-            float *yr = y + r * P;
-            for (size_t p = 0; p < P; p++)
-                yr[p] = act_relu((float)acc[p] * f + a, relu);
+            t0 = now();
+            kernel_call(o, kt, xk, w->acc, n);
+            *ksec += now() - t0;
+            for (size_t r = 0; r < M; r++) {
+                float f = xs * o->mul[r], a = o->add[r];
+                const int32_t *acc = w->acc + r * n;
+                float *yr = y + r * P + p0;
+                for (size_t p = 0; p < n; p++)
+                    yr[p] = act_relu((float)acc[p] * f + a, relu);
+            }
         }
         if (post_act(o))
             tr_act_apply(o->act, y, y, o->out_size);
@@ -294,7 +318,8 @@ static int run_chunk(const bte_engine *e, be_ws *w, const float *x, int n, float
             int rc = 0;
             switch (o->kind) {
             case OP_GEMM:
-                rc = o->conv ? conv_op(o, kt, fgemm, w, cur, dst, nb) : dense_op(o, kt, fgemm, w, cur, dst, nb);
+                rc = o->conv ? conv_op(o, kt, fgemm, w, cur, dst, nb, &w->sec[e->n_ops + i])
+                             : dense_op(o, kt, fgemm, w, cur, dst, nb, &w->sec[e->n_ops + i]);
                 break;
             case OP_AFFINE: affine_op(o, cur, dst, nb); break;
             case OP_ACT: tr_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;
@@ -361,7 +386,7 @@ int bte_forward(bte_engine *e, const float *x, int n, float *logits)
             worker(&jobs[t]);
     }
     for (int t = 0; t < T; t++) {
-        for (int i = 0; i < e->n_ops; i++) {
+        for (int i = 0; i < 2 * e->n_ops; i++) {
             e->sec[i] += e->ws[t].sec[i];
             e->ws[t].sec[i] = 0.0;
         }
@@ -370,4 +395,46 @@ int bte_forward(bte_engine *e, const float *x, int n, float *logits)
         }
     }
     return rc;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The GEMM of op i alone, on one example's shape, with whatever the scratch holds (the kernels' time does not
+ * depend on the values): what bitern-bench would measure for this layer, caches warm. */
+double bte_op_kernel_bench(bte_engine *e, int i, int reps)
+{
+    const be_op *o = &e->ops[i];
+    const bitern_kernels *kt = bitern_get_kernels();
+    if (o->kind != OP_GEMM || !kt || reps < 1 || ws_ensure(e, 1) < 0)
+        return 0.0;
+    be_ws *w = &e->ws[0];
+    be_fgemm_fn *fgemm = be_fgemm_pick();
+    size_t M = (size_t)o->out_c, K = o->fan_in, P = o->P, n = o->conv ? P : 1;
+    if (o->conv && o->xk != XK_F32)   /* the tile the op runs at a time, as often as the op does */
+        n = conv_tile(o);
+    int calls = o->conv && o->xk != XK_F32 ? (int)((P + n - 1) / n) : 1;
+    const void *x = o->xk == XK_I8 ? (const void *)(o->conv ? w->patch : w->q) : (const void *)w->packed;
+    double *t = malloc((size_t)reps * sizeof(double));
+    if (!t)
+        return 0.0;
+    for (int r = -reps / 10 - 1; r < reps; r++) {   /* the first calls warm up */
+        double t0 = now();
+        if (o->xk == XK_F32 && o->conv)
+            fgemm(o->wf, K, w->col, be_fgemm_pad(P), w->a, P, M, P, K);
+        else if (o->xk == XK_F32)
+            fgemm(w->a, K, o->wf, o->ldw, w->b, M, 1, M, K);
+        else
+            for (int c = 0; c < calls; c++)
+                kernel_call(o, kt, x, w->acc, c == calls - 1 && P % n ? P % n : n);
+        if (r >= 0)
+            t[r] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_d);
+    double med = t[reps / 2];
+    free(t);
+    return med;
 }

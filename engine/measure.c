@@ -53,6 +53,9 @@ void bte_results_free(bte_results *r)
     free(r->ips);
     free(r->share1);
     free(r->share64);
+    free(r->op1);
+    free(r->kern1);
+    free(r->bare1);
     free(r->pred);
     memset(r, 0, sizeof *r);
 }
@@ -74,7 +77,11 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
     r->ips = calloc((size_t)threads, sizeof(double));
     r->share1 = calloc((size_t)bte_n_ops(e), sizeof(double));
     r->share64 = calloc((size_t)bte_n_ops(e), sizeof(double));
-    if (!logits || !pred_t || !lat || !r->pred || !r->ips || !r->share1 || !r->share64) {
+    r->op1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    r->kern1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    r->bare1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    if (!logits || !pred_t || !lat || !r->pred || !r->ips || !r->share1 || !r->share64 || !r->op1 || !r->kern1 ||
+        !r->bare1) {
         be_fail("out of memory measuring %zu images", n);
         goto out;
     }
@@ -113,10 +120,23 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
         lat[i] = bte_now() - t0;
     }
     shares(e, r->share1);
-    r->lat_n = L;
+    double lat_med = 0.0;
     if (L) {
         qsort(lat, L, sizeof(double), cmp_double);
-        r->lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+        lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+    }
+    for (int i = 0; L && i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        /* the median latency split by the ops' shares: means of single runs would carry every preemption */
+        r->op1[i] = r->share1[i] * lat_med;
+        r->kern1[i] = inf.seconds > 0 ? r->op1[i] * inf.kernel_seconds / inf.seconds : 0.0;
+        r->bare1[i] = bte_op_kernel_bench(e, i, 201);
+        r->bare_sum += r->bare1[i];
+    }
+    r->lat_n = L;
+    if (L) {
+        r->lat_med = lat_med;
         r->lat_p99 = lat[(size_t)(0.99 * (double)(L - 1) + 0.5)];
     }
     rc = 0;
