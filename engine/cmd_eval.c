@@ -107,6 +107,9 @@ static void report_text(const opts *o, bte_engine *e, const bte_results *r)
     printf("accuracy        %.2f%%\n", 100.0 * r->acc);
     printf("latency batch 1 median %.1f us, p99 %.1f us (%zu images, 1 thread)\n", 1e6 * r->lat_med, 1e6 * r->lat_p99,
            r->lat_n);
+    for (int t = 1; t < r->n_thr; t++)
+        printf("latency batch 1 median %.1f us on %d threads (%.2fx one thread)\n", 1e6 * r->lat_thr[t], t + 1,
+               r->lat_thr[t] > 0 ? r->lat_med / r->lat_thr[t] : 0.0);
     for (int t = 0; t < r->n_thr; t++)
         printf("throughput batch %d, %d thread%s: %.0f images/s\n", BTE_BATCH, t + 1, t ? "s" : "", r->ips[t]);
     if (r->n_thr > 1)
@@ -141,6 +144,10 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
     printf(",\"images\":%zu,\"accuracy\":%.6f", r->n, r->acc);
     printf(",\"latency_batch1\":{\"images\":%zu,\"median_us\":%.3f,\"p99_us\":%.3f}", r->lat_n, 1e6 * r->lat_med,
            1e6 * r->lat_p99);
+    printf(",\"latency_batch1_threads\":[");
+    for (int t = 0; t < r->n_thr; t++)
+        printf("%s{\"threads\":%d,\"median_us\":%.3f}", t ? "," : "", t + 1, 1e6 * r->lat_thr[t]);
+    printf("]");
     printf(",\"throughput_batch%d\":[", BTE_BATCH);
     for (int t = 0; t < r->n_thr; t++)
         printf("%s{\"threads\":%d,\"images_per_s\":%.1f}", t ? "," : "", t + 1, r->ips[t]);

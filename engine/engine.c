@@ -44,6 +44,7 @@ void bte_free(bte_engine *e)
     if (!e)
         return;
     be_ws_free(e);
+    be_pool_free(e->pool);
     for (int i = 0; i < e->n_ops; i++)
         op_free(&e->ops[i]);
     free(e->ops);
@@ -232,6 +233,7 @@ bte_engine *bte_compile(const tr_model *m)
     e->in_size = (size_t)m->in_c * m->in_h * m->in_w;
     e->threads = 1;
     e->step = 64;
+    e->share_min = BE_SHARE_MIN_MACS;
     int dom = DOM_REAL;
     for (int i = 0; i < m->n;) {
         const tr_layer *l = &m->layers[i];

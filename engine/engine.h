@@ -27,7 +27,8 @@
  * run in float between ops. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
  * outputs stays in their domain, so a pool between a sign and the next layer keeps the packed path.
  *
- * Threads split the batch: each thread runs whole examples with its own scratch. An example's logits are
+ * Threads (persistent, engine_pool.c) split a batch of at least `threads` examples; a smaller one (batch 1)
+ * shares each large GEMM op instead (output channels or patch tiles). An example's logits are
  * bit-identical whatever batch it came in, the thread count and the ISA level: the integer kernels are exact,
  * scales are per example, and float layers run be_fgemm (engine_fgemm.c), which sums every output over k in
  * one fixed order with separate multiplies and adds, at every vector width and tiling (OpenBLAS, used before,
@@ -69,7 +70,7 @@ bte_engine *bte_compile(const tr_model *m);
 bte_engine *bte_load(const char *path);
 void bte_free(bte_engine *e);
 
-/* Threads used by bte_forward (>= 1; default 1). Batches smaller than the thread count use fewer. */
+/* Threads used by bte_forward (>= 1; default 1). A batch smaller than the thread count shares its large ops. */
 int bte_set_threads(bte_engine *e, int threads);
 /* Examples per internal step of one thread (default 64): bounds the scratch memory. */
 int bte_set_step(bte_engine *e, int step);

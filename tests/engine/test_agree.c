@@ -5,8 +5,8 @@
  * sign convs into t2t2; a fully quantized model whose first conv sees raw inputs), trained briefly here,
  * saved, loaded back by both sides:
  *   - the same class on >= 99.5% of the 10000 test images, accuracy within 0.2 points;
- *   - bit-identical logits (memcmp) at every ISA level this CPU runs, at 3 threads, and in calls of 1, 7 and
- *     64 images: the integer kernels are exact and the float layers sum every output in one fixed order.
+ *   - bit-identical logits (memcmp) at every ISA level this CPU runs, at 1-3 threads, in calls of 1, 2, 7 and
+ *     64 images (batch 1 on 2 threads, and 2 on 3, split each op's outputs instead of the batch): the integer kernels are exact and the float layers sum every output in one fixed order.
  *     (A tolerance here hid the bug it should catch: on AMD EPYC, OpenBLAS rounded a float layer
  *     differently per batch chunk and a sign activation after it flipped.)
  * Skips (77) when the data is absent. `test_engine_agree DATA_DIR model.btn...` compares given MNIST models
@@ -178,8 +178,12 @@ static void compare(const mcase *mc, const char *path, const tr_dataset *test, c
 
     /* Every ISA level, thread count and batch shape gives the very same logits: the kernels are exact and the
      * float layers' sums do not depend on the level or the split. 3 threads at batch 64 run chunks of 21-22
-     * images; batch 1 takes the GEMV paths; 7 leaves tails in every tile. */
-    const struct { int threads; size_t call, n; } shapes[] = {{3, 64, n}, {1, 1, 500}, {1, 7, 2000}, {2, 7, 2000}};
+     * images; batch 1 takes the GEMV paths; 7 leaves tails in every tile; 1 on 2 threads and 2 on 3 split the
+     * output channels and patch tiles of every op. */
+    const struct { int threads; size_t call, n; } shapes[] = {
+        {3, 64, n}, {1, 1, 500}, {1, 7, 2000}, {2, 7, 2000},
+        {2, 1, 500}, {3, 2, 500},   /* fewer images than threads: the threads share each op */
+    };
     for (int isa = 0; isa < BITERN_ISA_COUNT; isa++) {
         if (!bitern_isa_supported((bitern_isa)isa))
             continue;
