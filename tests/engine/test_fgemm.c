@@ -13,20 +13,8 @@
 
 #include <bitern.h>
 
+#include "../train/test_util.h"
 #include "engine_internal.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        checks++;                                                           \
-        if (!(cond)) {                                                      \
-            failures++;                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fputc('\n', stderr);                                            \
-        }                                                                   \
-    } while (0)
 
 static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 
@@ -102,6 +90,5 @@ int main(void)
     one_shape(13, 700, 500);
     /* K = 0: every output is +0 */
     one_shape(3, 20, 0);
-    printf("test_fgemm: %d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return t_finish("test_fgemm");
 }
