@@ -216,6 +216,12 @@ static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, co
         out->ips[t] = res.ips[t];
     out->mismatches = 0;
     out->deterministic = res.deterministic;
+    for (int i = 0; i < bte_n_ops(e) && i < CMP_MAX_OPS; i++) {
+        out->op_us[i] = 1e6 * res.op1[i];
+        out->gemm_us[i] = 1e6 * res.kern1[i];
+        out->bare_us[i] = 1e6 * res.bare1[i];
+    }
+    out->bare_sum_us = 1e6 * res.bare_sum;
     if (top_pred) {
         for (size_t i = 0; i < n; i++)
             out->mismatches += res.pred[i] != top_pred[i];
