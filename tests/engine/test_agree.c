@@ -196,12 +196,14 @@ static void compare(const mcase *mc, const char *path, const tr_dataset *test, c
         CHECK(memcmp(z, ref, n * 10 * sizeof(float)) == 0, "%s: logits differ at isa %s", mc->name, name);
         free(z);
         for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
-            z = engine_logits_by(e, x, shapes[si].n, shapes[si].threads, shapes[si].call);
+            /* the scalar reference kernels are deliberately plain: a tenth of the images there keeps CI short */
+            size_t ns = isa == BITERN_ISA_SCALAR ? shapes[si].n / 10 : shapes[si].n;
+            z = engine_logits_by(e, x, ns, shapes[si].threads, shapes[si].call);
             size_t bad = 0;
-            for (size_t i = 0; i < shapes[si].n; i++)
+            for (size_t i = 0; i < ns; i++)
                 bad += memcmp(z + i * 10, ref + i * 10, 10 * sizeof(float)) != 0;
             CHECK(bad == 0, "%s: isa %s, %d threads, calls of %zu: %zu of %zu images' logits differ from 1 thread "
-                  "at batch 64", mc->name, name, shapes[si].threads, shapes[si].call, bad, shapes[si].n);
+                  "at batch 64", mc->name, name, shapes[si].threads, shapes[si].call, bad, ns);
             free(z);
         }
     }
