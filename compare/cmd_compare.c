@@ -197,7 +197,7 @@ static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, co
         n = want < n_all ? want : n_all;
     }
     fprintf(stderr, "bitern compare: %s model at %s: %zu images, latency over %zu\n", cmp_kind_name(m->kind),
-            m->kind == CMP_FLOAT ? "OpenBLAS sgemm" : bitern_isa_level_name(isa), n,
+            m->kind == CMP_FLOAT ? "the engine's float GEMM" : bitern_isa_level_name(isa), n,
             (size_t)r->lat_n < n ? (size_t)r->lat_n : n);
     bte_results res;
     if (bte_measure(e, x, y, n, r->threads, (size_t)r->lat_n, &res) < 0) {
@@ -216,6 +216,12 @@ static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, co
         out->ips[t] = res.ips[t];
     out->mismatches = 0;
     out->deterministic = res.deterministic;
+    for (int i = 0; i < bte_n_ops(e) && i < CMP_MAX_OPS; i++) {
+        out->op_us[i] = 1e6 * res.op1[i];
+        out->gemm_us[i] = 1e6 * res.kern1[i];
+        out->bare_us[i] = 1e6 * res.bare1[i];
+    }
+    out->bare_sum_us = 1e6 * res.bare_sum;
     if (top_pred) {
         for (size_t i = 0; i < n; i++)
             out->mismatches += res.pred[i] != top_pred[i];
@@ -257,7 +263,7 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, co
         bte_op_get(e, i, &m->ops[i]);
     bitern_isa lv[BITERN_ISA_COUNT];
     int nl = levels(lv);
-    /* Float layers run on OpenBLAS whatever the kernel level: one row is the whole story. */
+    /* A float model is measured at the top level only (its GEMM gives the same logits at every level). */
     if (m->kind == CMP_FLOAT || m->size.quant_weights == 0)
         nl = 1;
     m->n_levels = 0;

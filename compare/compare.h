@@ -27,6 +27,9 @@ typedef struct cmp_level {
     double ips[16];          /* batch-64 images/s for 1..n_thr threads */
     size_t mismatches;       /* predictions that differ from the top level's on the same images */
     int deterministic;       /* same predictions at every thread count */
+    /* per op, us per image at batch 1 (bte_results op1 / kern1 / bare1): the op, its GEMM call, the bare GEMM */
+    double op_us[CMP_MAX_OPS], gemm_us[CMP_MAX_OPS], bare_us[CMP_MAX_OPS];
+    double bare_sum_us;
 } cmp_level;
 
 /* beta of each quantized layer at the end of each epoch, from the trainer's JSON-lines log. */

@@ -297,6 +297,16 @@ static void write_json(const cmp_run *r, FILE *f)
                     1e6 * l->lat_p99);
             for (int t = 0; t < l->n_thr; t++)
                 fprintf(f, "%s{\"threads\":%d,\"images_per_s\":%.1f}", t ? "," : "", t + 1, l->ips[t]);
+            /* the GEMM layers at batch 1: whole op, its GEMM call, the bare GEMM alone (engine/README.md) */
+            fprintf(f, "],\"bare_kernels_us\":%.3f,\"layers\":[", l->bare_sum_us);
+            for (int i = 0, first = 1; i < m->n_ops; i++) {
+                if (m->ops[i].depth < 0)
+                    continue;
+                fprintf(f, "%s{\"layer\":%d,\"op_us\":%.3f,\"gemm_us\":%.3f,\"bare_kernel_us\":%.3f,"
+                           "\"overhead_us\":%.3f}", first ? "" : ",", m->ops[i].first_layer, l->op_us[i], l->gemm_us[i],
+                        l->bare_us[i], l->op_us[i] - l->bare_us[i]);
+                first = 0;
+            }
             fprintf(f, "]}");
         }
         fprintf(f, "]");

@@ -125,6 +125,9 @@ static void report_text(const opts *o, bte_engine *e, const bte_results *r)
     printf("accuracy        %.2f%%\n", 100.0 * r->acc);
     printf("latency batch 1 median %.1f us, p99 %.1f us (%zu images, 1 thread)\n", 1e6 * r->lat_med, 1e6 * r->lat_p99,
            r->lat_n);
+    for (int t = 1; t < r->n_thr; t++)
+        printf("latency batch 1 median %.1f us on %d threads (%.2fx one thread)\n", 1e6 * r->lat_thr[t], t + 1,
+               r->lat_thr[t] > 0 ? r->lat_med / r->lat_thr[t] : 0.0);
     for (int t = 0; t < r->n_thr; t++)
         printf("throughput batch %d, %d thread%s: %.0f images/s\n", BTE_BATCH, t + 1, t ? "s" : "", r->ips[t]);
     if (r->n_thr > 1)
@@ -133,15 +136,17 @@ static void report_text(const opts *o, bte_engine *e, const bte_results *r)
            z.bytes, z.packed_bytes, z.scale_bytes, z.float_bytes, z.weights, bits_per_weight(&z));
     printf("quantized       %zu weights, %.3f bits/weight (packed rows + scales)\n", z.quant_weights,
            quant_bits_per_weight(&z));
-    printf("%-5s %-26s %-8s %-8s %10s %10s %8s %8s\n", "layer", "op", "depth", "kernel", "weights", "bytes",
-           "time@1", "time@64");
+    printf("%-5s %-26s %-8s %-8s %10s %10s %8s %8s %8s %8s %8s\n", "layer", "op", "depth", "kernel", "weights",
+           "bytes", "time@1", "time@64", "op us", "gemm us", "bare us");
     for (int i = 0; i < bte_n_ops(e); i++) {
         bte_op_info inf;
         bte_op_get(e, i, &inf);
-        printf("%-5d %-26s %-8s %-8s %10zu %10zu %7.1f%% %7.1f%%\n", inf.first_layer, inf.name,
+        printf("%-5d %-26s %-8s %-8s %10zu %10zu %7.1f%% %7.1f%% %8.2f %8.2f %8.2f\n", inf.first_layer, inf.name,
                depth_name(inf.depth), inf.kernel, inf.weights, inf.bytes, 100.0 * r->share1[i],
-               100.0 * r->share64[i]);
+               100.0 * r->share64[i], 1e6 * r->op1[i], 1e6 * r->kern1[i], 1e6 * r->bare1[i]);
     }
+    printf("bare GEMMs %.1f us in all; batch-1 latency / that: %.2f\n", 1e6 * r->bare_sum,
+           r->bare_sum > 0 ? r->lat_med / r->bare_sum : 0.0);
 }
 
 static void report_json(const opts *o, bte_engine *e, const bte_results *r)
@@ -157,6 +162,10 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
     printf(",\"images\":%zu,\"accuracy\":%.6f", r->n, r->acc);
     printf(",\"latency_batch1\":{\"images\":%zu,\"median_us\":%.3f,\"p99_us\":%.3f}", r->lat_n, 1e6 * r->lat_med,
            1e6 * r->lat_p99);
+    printf(",\"latency_batch1_threads\":[");
+    for (int t = 0; t < r->n_thr; t++)
+        printf("%s{\"threads\":%d,\"median_us\":%.3f}", t ? "," : "", t + 1, 1e6 * r->lat_thr[t]);
+    printf("]");
     printf(",\"throughput_batch%d\":[", BTE_BATCH);
     for (int t = 0; t < r->n_thr; t++)
         printf("%s{\"threads\":%d,\"images_per_s\":%.1f}", t ? "," : "", t + 1, r->ips[t]);
@@ -165,6 +174,8 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
            z.packed_bytes, z.scale_bytes, z.float_bytes);
     printf(",\"weights\":%zu,\"bits_per_weight\":%.4f,\"quantized_weights\":%zu,\"quantized_bits_per_weight\":%.4f",
            z.weights, bits_per_weight(&z), z.quant_weights, quant_bits_per_weight(&z));
+    printf(",\"bare_kernels_us\":%.3f,\"latency_over_bare_kernels\":%.3f", 1e6 * r->bare_sum,
+           r->bare_sum > 0 ? r->lat_med / r->bare_sum : 0.0);
     printf(",\"layers\":[");
     for (int i = 0; i < bte_n_ops(e); i++) {
         bte_op_info inf;
@@ -172,9 +183,11 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
         printf("%s{\"first_layer\":%d,\"op\":", i ? "," : "", inf.first_layer);
         bte_json_str(stdout, inf.name);
         printf(",\"depth\":\"%s\",\"kernel\":\"%s\",\"weights\":%zu,\"bytes\":%zu,\"packed_bytes\":%zu,"
-               "\"scale_bytes\":%zu,\"float_bytes\":%zu,\"time_share\":%.4f,\"time_share_batch64\":%.4f}",
+               "\"scale_bytes\":%zu,\"float_bytes\":%zu,\"time_share\":%.4f,\"time_share_batch64\":%.4f,"
+               "\"op_us\":%.3f,\"gemm_us\":%.3f,\"bare_kernel_us\":%.3f,\"overhead_us\":%.3f}",
                depth_name(inf.depth), inf.kernel, inf.weights, inf.bytes, inf.packed_bytes, inf.scale_bytes,
-               inf.float_bytes, r->share1[i], r->share64[i]);
+               inf.float_bytes, r->share1[i], r->share64[i], 1e6 * r->op1[i], 1e6 * r->kern1[i], 1e6 * r->bare1[i],
+               1e6 * (r->op1[i] - r->bare1[i]));
     }
     printf("]}\n");
 }

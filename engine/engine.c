@@ -44,6 +44,7 @@ void bte_free(bte_engine *e)
     if (!e)
         return;
     be_ws_free(e);
+    be_pool_free(e->pool);
     for (int i = 0; i < e->n_ops; i++)
         op_free(&e->ops[i]);
     free(e->ops);
@@ -62,7 +63,7 @@ static void bn_coeffs(const tr_layer *bn, int c, float *mul, float *add)
 }
 
 /* Packs the layer's quantized weights (wq = +-scale or 0, exactly what the .btn file holds) in the format the
- * kernel wants. Packing wq again gives the file's bits: the saver packs wq the same way. */
+ * kernel wants: dense rows as the file has them, conv rows in the patch order [ky][kx][c]. */
 static int pack_weights(be_op *o, const tr_layer *l)
 {
     size_t K = l->fan_in;
@@ -70,20 +71,33 @@ static int pack_weights(be_op *o, const tr_layer *l)
     o->wp = xcalloc((size_t)l->out_c * o->rw, sizeof(uint64_t));
     if (!o->wp)
         return be_fail("out of memory");
-    for (int r = 0; r < l->out_c; r++) {
+    float *perm = o->conv ? xcalloc(K, sizeof(float)) : NULL;
+    if (o->conv && !perm)
+        return be_fail("out of memory");
+    int rc = BITERN_OK;
+    for (int r = 0; r < l->out_c && rc == BITERN_OK; r++) {
         const float *w = l->wq + (size_t)r * K;
         uint64_t *dst = o->wp + (size_t)r * o->rw;
-        int rc = o->wk == WK_B1 ? bitern_pack_b1_f32(w, K, dst) : bitern_pack_t2_f32(w, K, 0.0f, dst);
+        if (o->conv) {   /* the trainer's [c][ky][kx] to the patch rows' [ky][kx][c] (be_im2row_i8) */
+            size_t k = (size_t)l->k, C = (size_t)l->in_c;
+            for (size_t c = 0; c < C; c++)
+                for (size_t ky = 0; ky < k; ky++)
+                    for (size_t kx = 0; kx < k; kx++)
+                        perm[(ky * k + kx) * C + c] = w[(c * k + ky) * k + kx];
+            w = perm;
+        }
+        rc = o->wk == WK_B1 ? bitern_pack_b1_f32(w, K, dst) : bitern_pack_t2_f32(w, K, 0.0f, dst);
         if (rc != BITERN_OK)
-            return be_fail("packing layer %d row %d: %s", o->first_layer, r, bitern_last_error());
+            rc = be_fail("packing layer %d row %d: %s", o->first_layer, r, bitern_last_error());
     }
-    return 0;
+    free(perm);
+    return rc == BITERN_OK ? 0 : -1;
 }
 
 static const char *kernel_name(be_wkind wk, be_xkind xk)
 {
     if (xk == XK_F32)
-        return "sgemm";
+        return "f32";
     if (xk == XK_I8)
         return wk == WK_B1 ? "b1i8" : "t2i8";
     if (xk == XK_B1)
@@ -180,10 +194,19 @@ static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
     }
 
     if (o->wk == WK_F32) {
-        o->wf = xcalloc(l->nw, sizeof(float));
+        /* conv: the rows of A (out_c x K); dense: B, transposed to K x out_c with its rows padded for be_fgemm
+         * (the padding is zero, calloc'd) */
+        size_t K = l->fan_in, M = (size_t)l->out_c;
+        o->ldw = o->conv ? K : be_fgemm_pad(M);
+        o->wf = xcalloc(o->conv ? M * K : K * o->ldw, sizeof(float));
         if (!o->wf)
             return be_fail("out of memory");
-        memcpy(o->wf, l->wq, l->nw * sizeof(float));
+        if (o->conv)
+            memcpy(o->wf, l->wq, l->nw * sizeof(float));
+        else
+            for (size_t r = 0; r < M; r++)
+                for (size_t k = 0; k < K; k++)
+                    o->wf[k * o->ldw + r] = l->wq[r * K + k];
     } else if (pack_weights(o, l) < 0) {
         return -1;
     }
@@ -210,6 +233,7 @@ bte_engine *bte_compile(const tr_model *m)
     e->in_size = (size_t)m->in_c * m->in_h * m->in_w;
     e->threads = 1;
     e->step = 64;
+    e->share_min = BE_SHARE_MIN_MACS;
     int dom = DOM_REAL;
     for (int i = 0; i < m->n;) {
         const tr_layer *l = &m->layers[i];
@@ -279,7 +303,7 @@ bte_engine *bte_compile(const tr_model *m)
         goto fail;
     }
     e->out_size = e->ops[e->n_ops - 1].out_size;
-    e->sec = xcalloc((size_t)e->n_ops, sizeof(double));
+    e->sec = xcalloc(2 * (size_t)e->n_ops, sizeof(double));   /* per op: the op, then its GEMM call */
     return e;
 fail:
     op_free(&e->ops[e->n_ops]);   /* the op being built when it failed (zeroed if none) */
@@ -341,11 +365,12 @@ void bte_op_get(const bte_engine *e, int i, bte_op_info *out)
     out->float_bytes = o->float_bytes;
     out->bytes = o->packed_bytes + o->scale_bytes + o->float_bytes;
     out->seconds = e->sec[i];
+    out->kernel_seconds = e->sec[e->n_ops + i];
 }
 
 void bte_profile_reset(bte_engine *e)
 {
-    for (int i = 0; i < e->n_ops; i++)
+    for (int i = 0; i < 2 * e->n_ops; i++)
         e->sec[i] = 0.0;
 }
 

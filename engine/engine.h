@@ -7,7 +7,7 @@
  * htanh, sign, tern) right after that.
  *
  *   weights    input of the layer                     kernel      input representation
- *   float      anything                               cblas_sgemm float
+ *   float      anything                               f32         float (be_fgemm: fixed summation order)
  *   B1 / T2    real values (relu, pool, bn ...)       b1i8/t2i8   int8, dynamic per tensor: per example, the
  *                                                                 layer's whole input (C*H*W values) gets
  *                                                                 scale = absmax / 127 (bitern_quantize_i8)
@@ -27,10 +27,13 @@
  * run in float between ops. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
  * outputs stays in their domain, so a pool between a sign and the next layer keeps the packed path.
  *
- * Threads split the batch: each thread runs whole examples with its own scratch. The quantized part of an
- * example's result never depends on the batch it came in, the thread count or the ISA level (exact integer
- * kernels, per-example scales); float layers go through cblas_sgemm, whose rounding depends on the matrix
- * shapes, so logits of models with float layers can differ in the last bits between batch sizes.
+ * Threads (persistent, engine_pool.c) split a batch of at least `threads` examples; a smaller one (batch 1)
+ * shares each large GEMM op instead (output channels or patch tiles). An example's logits are
+ * bit-identical whatever batch it came in, the thread count and the ISA level: the integer kernels are exact,
+ * scales are per example, and float layers run be_fgemm (engine_fgemm.c), which sums every output over k in
+ * one fixed order with separate multiplies and adds, at every vector width and tiling (OpenBLAS, used before,
+ * rounds differently per matrix shape, and a sign activation after a float layer turned that into different
+ * classes). tests/engine/test_agree.c compares the logits with memcmp.
  * Errors return -1 with bte_error() set.
  */
 #ifndef BITERN_ENGINE_H
@@ -49,13 +52,14 @@ typedef struct bte_op_info {
     char name[64];          /* e.g. "conv5x5:20+bn+relu" */
     int first_layer;        /* index of the first model layer the op covers */
     int depth;              /* TR_DEPTH_* of the weights, -1 for ops without weights */
-    const char *kernel;     /* "sgemm", "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", or the op kind ("pool2", ...) */
+    const char *kernel;     /* "f32", "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", or the op kind ("pool2", ...) */
     size_t weights;         /* weight count (conv/dense) */
     size_t bytes;           /* parameter bytes as the .btn file stores them: the sum of the three below */
     size_t packed_bytes;    /* B1/T2 weight rows */
     size_t scale_bytes;     /* one float scale per row of a quantized layer */
     size_t float_bytes;     /* kept float parameters: float weights, biases, batch norms */
     double seconds;         /* time spent in the op since the last bte_profile_reset (all threads) */
+    double kernel_seconds;  /* the part of it spent in the op's GEMM call (kernel or be_fgemm) */
 } bte_op_info;
 
 const char *bte_error(void);
@@ -66,7 +70,7 @@ bte_engine *bte_compile(const tr_model *m);
 bte_engine *bte_load(const char *path);
 void bte_free(bte_engine *e);
 
-/* Threads used by bte_forward (>= 1; default 1). Batches smaller than the thread count use fewer. */
+/* Threads used by bte_forward (>= 1; default 1). A batch smaller than the thread count shares its large ops. */
 int bte_set_threads(bte_engine *e, int threads);
 /* Examples per internal step of one thread (default 64): bounds the scratch memory. */
 int bte_set_step(bte_engine *e, int step);
@@ -80,6 +84,9 @@ void bte_shape(const bte_engine *e, int *in_c, int *in_h, int *in_w, int *n_clas
 int bte_n_ops(const bte_engine *e);
 void bte_op_get(const bte_engine *e, int i, bte_op_info *out);
 void bte_profile_reset(bte_engine *e);
+/* Median seconds of op i's GEMM called alone on one example's shape (out_c x pixels x K; dense: x 1), warm
+ * caches, `reps` calls: the bare kernel time the engine's op is measured against. 0 for ops without a GEMM. */
+double bte_op_kernel_bench(bte_engine *e, int i, int reps);
 /* Size of the whole model: conv/dense weights (all, and those of quantized layers) and parameter bytes. */
 typedef struct bte_size {
     size_t weights, quant_weights;

@@ -9,7 +9,7 @@
 
 typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL } be_kind;
 
-/* How a GEMM op feeds its kernel: float (sgemm), int8 or packed activations. */
+/* How a GEMM op feeds its kernel: float (be_fgemm), int8 or packed activations. */
 typedef enum { XK_F32, XK_I8, XK_B1, XK_T2 } be_xkind;
 typedef enum { WK_F32, WK_B1, WK_T2 } be_wkind;
 
@@ -25,7 +25,8 @@ typedef struct be_op {
     size_t fan_in, P;          /* GEMM: K, and output pixels per example (1 for dense) */
     be_wkind wk;
     be_xkind xk;
-    float *wf;                 /* WK_F32: out_c x fan_in */
+    float *wf;                 /* WK_F32: conv out_c x fan_in; dense fan_in x ldw (transposed, zero-padded) */
+    size_t ldw;
     uint64_t *wp;              /* WK_B1 / WK_T2: out_c rows of rw words */
     size_t rw, xrw;            /* words per packed weight row / packed activation row */
     float *mul, *add;          /* per output channel (GEMM: weight scale x folded bn; AFFINE: bn) */
@@ -35,7 +36,8 @@ typedef struct be_op {
 /* One thread's scratch; sized for e->step examples. */
 typedef struct be_ws {
     float *a, *b;              /* ping-pong activations */
-    int8_t *q;                 /* quantized input (dense: step rows; conv: one map) */
+    int8_t *q;                 /* quantized input (dense: step rows; conv: one map, CHW) */
+    int8_t *qh;                /* conv: the map channels-last (HWC) */
     int8_t *patch;             /* conv: P x K int8 patches */
     uint64_t *packed;          /* packed activation rows */
     int32_t *acc;
@@ -53,14 +55,40 @@ struct bte_engine {
     be_ws *ws;
     int n_ws, ws_step;
     double *sec;
+    struct be_pool *pool;       /* threads - 1 persistent workers (engine_pool.c), made on first use */
+    int pool_threads;
+    size_t share_min;           /* multiply-adds below which a batch-1 op runs on one thread (tests lower it) */
 };
 
-/* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 8-byte words. */
-#define COPY_SLACK 8
+/* Below this many multiply-adds (a microsecond or two of kernel) an op is not worth a fork-join. */
+#define BE_SHARE_MIN_MACS 500000
+
+/* Bytes of slack after the int8 map and the patch buffer: im2row copies in whole 16-byte words. */
+#define COPY_SLACK 16
+
+/* engine_fgemm.c: C (M x N, row stride ldc) = A (M x K, lda) B (K x N, ldb), every output summed over
+ * k = 0 .. K-1 in order (bit-identical for any shape, split and variant). B's rows must be readable up to
+ * column be_fgemm_pad(N) (the padding's values do not matter; only columns < N of C are written). */
+#define BE_FGEMM_PAD 16
+typedef void be_fgemm_fn(const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc, size_t M,
+                         size_t N, size_t K);
+be_fgemm_fn *be_fgemm_pick(void);   /* the variant of bitern's current ISA level */
+size_t be_fgemm_pad(size_t n);
+
+/* engine_pool.c: fork-join over persistent threads; fn(arg, t) runs for t = 0 .. be_pool_size - 1, t = 0 on
+ * the caller. be_pool_new makes as many of the n threads as it can (be_pool_size says how many). */
+typedef struct be_pool be_pool;
+typedef void be_pool_fn(void *arg, int t);
+be_pool *be_pool_new(int n);
+void be_pool_free(be_pool *p);
+int be_pool_size(const be_pool *p);
+void be_pool_run(be_pool *p, be_pool_fn *fn, void *arg);
 
 /* engine_patch.c */
-void be_im2row_i8(const be_op *o, const int8_t *x, int8_t *patch);   /* P rows of K int8, [c][ky][kx] */
-void be_im2col_f32(const be_op *o, const float *x, float *col);      /* K rows of P floats */
+void be_to_hwc_i8(const be_op *o, const int8_t *x, int8_t *out);   /* CHW -> HWC */
+/* Patch rows [p0, p0 + n) of the HWC map x: K int8 each, in the order [ky][kx][c] */
+void be_im2row_i8(const be_op *o, const int8_t *x, size_t p0, size_t n, int8_t *patch);
+void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld);   /* K rows of P floats, stride ld */
 void be_pack_row_i8(const int8_t *x, size_t n, uint64_t *out, int t2);   /* {-1,0,1} -> B1 or T2 */
 
 int be_fail(const char *fmt, ...)

@@ -1,43 +1,65 @@
 /* SPDX-License-Identifier: MIT */
-/* Patches for the conv GEMMs (int8 rows for the bitern kernels, float columns for sgemm) and the packing of
+/* Patches for the conv GEMMs (int8 rows for the bitern kernels, float columns for be_fgemm) and the packing of
  * int8 patch rows of sign/tern outputs. */
 #include <string.h>
 
 #include "engine_internal.h"
 
-/* Patch row p = output pixel (oh, ow): K = C*k*k int8 values in the trainer's [c][ky][kx] order, 0 outside.
- * The k-byte segments inside the image are copied as 8-byte words (a constant-size memcpy is one load and one
- * store, a k-byte memcpy a library call: that call was an eighth of lenet's run time). A word may spill past
- * its segment, into the next one, which is written after it (every write of a row goes forward, and rows are
- * written in order), or into COPY_SLACK; reads may run COPY_SLACK bytes past the map, which has that slack. */
-void be_im2row_i8(const be_op *o, const int8_t *x, int8_t *patch)
+/* x (C*H*W, the trainer's layout) to channels-last (H*W*C), where one row of a conv window is contiguous. */
+void be_to_hwc_i8(const be_op *o, const int8_t *x, int8_t *out)
 {
-    int k = o->k, s = o->stride, p = o->pad, H = o->in_h, W = o->in_w, C = o->in_c;
-    size_t K = o->fan_in;
-    for (int oh = 0; oh < o->out_h; oh++) {
-        for (int ow = 0; ow < o->out_w; ow++) {
-            int8_t *row = patch + ((size_t)oh * o->out_w + ow) * K;
-            int ih0 = oh * s - p, iw0 = ow * s - p;
-            int inside_w = iw0 >= 0 && iw0 + k <= W;
-            for (int c = 0; c < C; c++) {
-                const int8_t *xc = x + (size_t)c * H * W;
-                for (int ky = 0; ky < k; ky++) {
-                    int8_t *dst = row + ((size_t)c * k + ky) * k;
-                    int ih = ih0 + ky;
-                    if (ih < 0 || ih >= H) {
-                        memset(dst, 0, (size_t)k);
-                    } else if (inside_w) {
-                        const int8_t *src = xc + (size_t)ih * W + iw0;
-                        for (int j = 0; j < k; j += 8)
-                            memcpy(dst + j, src + j, 8);
-                    } else {
-                        for (int kx = 0; kx < k; kx++) {
-                            int iw = iw0 + kx;
-                            dst[kx] = iw >= 0 && iw < W ? xc[(size_t)ih * W + iw] : 0;
-                        }
-                    }
+    size_t C = (size_t)o->in_c, HW = (size_t)o->in_h * o->in_w;
+    for (size_t c = 0; c < C; c++) {
+        const int8_t *xc = x + c * HW;
+        for (size_t i = 0; i < HW; i++)
+            out[i * C + c] = xc[i];
+    }
+}
+
+/* Copies n bytes forward in 16-byte words: constant-size memcpys are one load and one store each, a
+ * variable-size one a library call (that call was an eighth of lenet's run time). The last word may spill up
+ * to 15 bytes past dst + n and read as far past src (see be_im2row_i8). */
+static inline void copy_words(int8_t *dst, const int8_t *src, size_t n)
+{
+    for (size_t j = 0; j < n; j += 16)
+        memcpy(dst + j, src + j, 16);
+}
+
+/* Patch rows p0 .. p0+n-1 (output pixel p = oh * out_w + ow) of the channels-last int8 map x: K = k*k*C values
+ * in the order [ky][kx][c] (the weight rows are packed in that order: integer sums do not depend on it), 0
+ * outside the image. A window row inside the image is k*C contiguous bytes, one copy_words. A word may spill
+ * past its segment into the next one, which is written after it (every write of a row goes forward, and rows
+ * are written in order), or into COPY_SLACK after the patch buffer; reads may run COPY_SLACK bytes past the
+ * map, which has that slack. */
+void be_im2row_i8(const be_op *o, const int8_t *x, size_t p0, size_t n, int8_t *patch)
+{
+    int k = o->k, s = o->stride, pd = o->pad, H = o->in_h, W = o->in_w, OW = o->out_w;
+    size_t K = o->fan_in, C = (size_t)o->in_c, seg = (size_t)k * C;
+    int oh = (int)(p0 / (size_t)OW), ow = (int)(p0 % (size_t)OW);
+    for (size_t p = 0; p < n; p++) {
+        int8_t *row = patch + p * K;
+        int ih0 = oh * s - pd, iw0 = ow * s - pd;
+        int inside_w = iw0 >= 0 && iw0 + k <= W;
+        for (int ky = 0; ky < k; ky++) {
+            int8_t *dst = row + (size_t)ky * seg;
+            int ih = ih0 + ky;
+            if (ih < 0 || ih >= H) {
+                memset(dst, 0, seg);
+            } else if (inside_w) {
+                copy_words(dst, x + ((size_t)ih * W + iw0) * C, seg);
+            } else {
+                for (int kx = 0; kx < k; kx++) {
+                    int iw = iw0 + kx;
+                    if (iw >= 0 && iw < W)
+                        memcpy(dst + (size_t)kx * C, x + ((size_t)ih * W + iw) * C, C);
+                    else
+                        memset(dst + (size_t)kx * C, 0, C);
                 }
             }
+        }
+        if (++ow == OW) {
+            ow = 0;
+            oh++;
         }
     }
 }
@@ -55,11 +77,12 @@ static void valid_cols(int OW, int W, int s, int off, int *lo, int *hi)
     *hi = b;
 }
 
-/* col[(c*k + ky)*k + kx][p]: the trainer's float im2col layout, for W (M x K) . col (K x P) in sgemm. */
-void be_im2col_f32(const be_op *o, const float *x, float *col)
+/* col[(c*k + ky)*k + kx][p] (rows ld apart): the trainer's float im2col layout, for W (M x K) . col (K x P)
+ * in be_fgemm. Columns P .. ld-1 are not written. */
+void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld)
 {
     int k = o->k, s = o->stride, p = o->pad, H = o->in_h, W = o->in_w, OH = o->out_h, OW = o->out_w;
-    size_t P = o->P;
+    size_t P = ld;
     for (int c = 0; c < o->in_c; c++)
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) {

@@ -51,8 +51,12 @@ static void shares(const bte_engine *e, double *out)
 void bte_results_free(bte_results *r)
 {
     free(r->ips);
+    free(r->lat_thr);
     free(r->share1);
     free(r->share64);
+    free(r->op1);
+    free(r->kern1);
+    free(r->bare1);
     free(r->pred);
     memset(r, 0, sizeof *r);
 }
@@ -72,9 +76,14 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
     double *lat = malloc((lat_n ? lat_n : 1) * sizeof(double));
     r->pred = malloc(n * sizeof(int));
     r->ips = calloc((size_t)threads, sizeof(double));
+    r->lat_thr = calloc((size_t)threads, sizeof(double));
     r->share1 = calloc((size_t)bte_n_ops(e), sizeof(double));
     r->share64 = calloc((size_t)bte_n_ops(e), sizeof(double));
-    if (!logits || !pred_t || !lat || !r->pred || !r->ips || !r->share1 || !r->share64) {
+    r->op1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    r->kern1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    r->bare1 = calloc((size_t)bte_n_ops(e), sizeof(double));
+    if (!logits || !pred_t || !lat || !r->pred || !r->ips || !r->lat_thr || !r->share1 || !r->share64 || !r->op1 || !r->kern1 ||
+        !r->bare1) {
         be_fail("out of memory measuring %zu images", n);
         goto out;
     }
@@ -113,12 +122,40 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
         lat[i] = bte_now() - t0;
     }
     shares(e, r->share1);
-    r->lat_n = L;
+    double lat_med = 0.0;
     if (L) {
         qsort(lat, L, sizeof(double), cmp_double);
-        r->lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+        lat_med = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+        r->lat_med = lat_med;
         r->lat_p99 = lat[(size_t)(0.99 * (double)(L - 1) + 0.5)];
     }
+    for (int i = 0; L && i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        /* the median latency split by the ops' shares: means of single runs would carry every preemption */
+        r->op1[i] = r->share1[i] * lat_med;
+        r->kern1[i] = inf.seconds > 0 ? r->op1[i] * inf.kernel_seconds / inf.seconds : 0.0;
+        r->bare1[i] = bte_op_kernel_bench(e, i, 201);
+        r->bare_sum += r->bare1[i];
+    }
+    r->lat_n = L;
+    r->lat_thr[0] = lat_med;
+    /* Batch 1 on more threads (they share each op), after the 1-thread profile so that it stays single */
+    for (int t = 2; t <= threads && L; t++) {
+        bte_set_threads(e, t);
+        for (size_t i = 0; i < L && i < 16; i++)
+            if (bte_forward(e, x + i * in_size, 1, logits) < 0)
+                goto out;
+        for (size_t i = 0; i < L; i++) {
+            double t0 = bte_now();
+            if (bte_forward(e, x + i * in_size, 1, logits) < 0)
+                goto out;
+            lat[i] = bte_now() - t0;
+        }
+        qsort(lat, L, sizeof(double), cmp_double);
+        r->lat_thr[t - 1] = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);
+    }
+    bte_set_threads(e, 1);
     rc = 0;
 out:
     free(logits);

@@ -20,7 +20,13 @@ typedef struct bte_results {
     size_t lat_n;
     int n_thr;
     double *ips;                /* images per second at batch BTE_BATCH, for 1..n_thr threads */
+    double *lat_thr;            /* median seconds per image at batch 1 for 1..n_thr threads (ops shared) */
     double *share1, *share64;   /* per-op share of the time at batch 1 and at batch BTE_BATCH (1 thread) */
+    /* Per op at batch 1, seconds per image: the whole op (its share of the median latency), the part of it in
+     * its GEMM call (same runs, same scaling), and the GEMM called alone on that shape, median of 201 calls
+     * (bte_op_kernel_bench; 0 for ops without one). */
+    double *op1, *kern1, *bare1;
+    double bare_sum;            /* sum of bare1: the network at kernel speed */
     int deterministic;          /* same predictions at every thread count */
     int *pred;                  /* n predicted classes (1 thread) */
 } bte_results;

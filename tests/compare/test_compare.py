@@ -72,6 +72,9 @@ for n in names:
     check(m["model_bytes"] == m["packed_bytes"] + m["scale_bytes"] + m["float_bytes"], f"{n}: bytes add up")
     if n != "float":
         check(len(m["levels"]) >= 2, f"{n}: measured at more than one kernel level")
+    check(len(top["layers"]) == len(m["layers"]) and all(l["bare_kernel_us"] > 0 for l in top["layers"]) and
+          abs(top["bare_kernels_us"] - sum(l["bare_kernel_us"] for l in top["layers"])) < 0.01 + 1e-3 * top["bare_kernels_us"],
+          f"{n}: every GEMM layer's bare kernel time, and their sum")
 depths = {n: "".join(l["depth"] for l in models[n]["layers"]) for n in names}
 check(depths["float"] == "FFFF" and depths["binary"] == "FBBF" and depths["ternary"] == "FTTF",
       f"depths per model {depths}")

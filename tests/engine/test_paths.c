@@ -16,7 +16,7 @@
 #include <bitern.h>
 #include <cblas.h>
 
-#include "engine.h"
+#include "engine_internal.h"   /* share_min: the tests split even their small ops over threads */
 
 static int failures, checks;
 
@@ -59,6 +59,8 @@ static const pcase cases[] = {
     {"tern,conv3x3:16,tern,conv1x1:12,htanh", 0, 1e-4, "t2t2", "t2t2"},
     /* two quantized layers: the second re-quantizes its input to int8 (about 1% error per layer) */
     {"conv3x3:16,bn,relu,pool2,conv3x3:24,bn,relu,fc:10", 0, 0.05, NULL, NULL},
+    /* K = 360: two patch tiles of 91 and 8 pixels, split by tile on 2 threads and by output channel on 3 */
+    {"conv1x1:40,relu,conv3x3:16,bn,relu", 1, 0.05, NULL, NULL},
 };
 
 static void fill_input(float *x, size_t n, size_t per, int grid, tr_rng *rng)
@@ -134,7 +136,7 @@ static void run_case(const pcase *pc, int depth, tr_rng *rng)
         CHECK(0, "%s (%s): %s", pc->spec, dname, bte_error());
         goto out;
     }
-    const char *want = depth == TR_DEPTH_BINARY ? pc->kernel_b : depth == TR_DEPTH_TERNARY ? pc->kernel_t : "sgemm";
+    const char *want = depth == TR_DEPTH_BINARY ? pc->kernel_b : depth == TR_DEPTH_TERNARY ? pc->kernel_t : "f32";
     if (want) {
         int found = 0;
         for (int i = 0; i < bte_n_ops(e); i++) {
@@ -161,6 +163,18 @@ static void run_case(const pcase *pc, int depth, tr_rng *rng)
             CHECK(bte_forward(e, x + j * in, 1, z) == 0, "%s: %s", pc->spec, bte_error());
             double err = max_err(z, t + j * out, 1, out);
             CHECK(err <= pc->tol, "%s (%s, %s, batch 1, example %d): error %g", pc->spec, dname, iname, j, err);
+            /* batch 1 on 2 and 3 threads shares every op (share_min 0): the very same logits */
+            float *z1 = malloc(out * sizeof(float));
+            for (int threads = 2; threads <= 3; threads++) {
+                e->share_min = 0;
+                bte_set_threads(e, threads);
+                CHECK(bte_forward(e, x + j * in, 1, z1) == 0, "%s: %s", pc->spec, bte_error());
+                CHECK(memcmp(z1, z, out * sizeof(float)) == 0, "%s (%s, %s, batch 1 on %d threads, example %d): "
+                      "logits differ from 1 thread", pc->spec, dname, iname, threads, j);
+            }
+            free(z1);
+            e->share_min = BE_SHARE_MIN_MACS;
+            bte_set_threads(e, 1);
         }
     }
     bitern_set_isa("native");
