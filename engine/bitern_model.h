@@ -33,8 +33,8 @@ typedef struct bitern_model bitern_model;
  * several layers of the model file, from first_layer on. The strings live as long as the model. */
 typedef struct bitern_layer_info {
     const char *name;       /* e.g. "conv5x5:20+bn+relu", "fc:10", "pool2" */
-    const char *kernel;     /* the kernel that runs it: "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", "fgemm" (float),
-                             * or the op's own kind ("maxpool", "bn", ...) */
+    const char *kernel;     /* the kernel that runs it: "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", "f32" (float: the
+                             * engine's deterministic GEMM), or the op's own kind ("maxpool", ...) */
     int first_layer;        /* index of the first model-file layer the op covers */
     int depth;              /* weights: 0 float, 1 binary, 2 ternary; -1 for ops without weights */
     size_t weights;         /* weight count */

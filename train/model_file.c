@@ -88,13 +88,37 @@ static int all_finite(const float *v, size_t n)
 #define MAX_LAYERS 4096
 #define MAX_DIM 65536
 
+#define MAX_FILE_BYTES ((size_t)1 << 34)
+
+static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m, int batch_cap);
+
 int tr_model_load(const char *path, tr_model *m, int batch_cap)
 {
     memset(m, 0, sizeof *m);
     uint8_t *data;
     size_t size;
-    if (tr_read_file_checksummed(path, magic, "bitern model file", &data, &size, (size_t)1 << 34) < 0)
+    if (tr_read_file_checksummed(path, magic, "bitern model file", &data, &size, MAX_FILE_BYTES) < 0)
         return -1;
+    return parse_model(path, data, size, m, batch_cap);
+}
+
+int tr_model_load_memory(const void *buf, size_t n, const char *name, tr_model *m, int batch_cap)
+{
+    memset(m, 0, sizeof *m);
+    if (n > MAX_FILE_BYTES)
+        return tr_fail("%s: too large (%zu bytes)", name, n);
+    if (tr_check_checksummed(name, magic, "bitern model file", buf, n) < 0)
+        return -1;
+    uint8_t *data = malloc(n - 8);
+    if (!data)
+        return tr_fail("%s: out of memory for %zu bytes", name, n);
+    memcpy(data, buf, n - 8);
+    return parse_model(name, data, n - 8, m, batch_cap);
+}
+
+/* The checked image without its checksum, owned (and freed) here. */
+static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m, int batch_cap)
+{
     tr_rbuf r = {.p = data, .n = size};
     tr_layer_desc *desc = NULL;
     char mg[8];

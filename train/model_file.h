@@ -25,5 +25,7 @@ int tr_model_save(const tr_model *m, const char *path);
 /* Builds *m from the file (batch capacity batch_cap). Quantized layers get wq = scale * unpacked weights
  * (and w a copy of it); their depth is set, so nothing must requantize them. */
 int tr_model_load(const char *path, tr_model *m, int batch_cap);
+/* The same from a file image in memory (not kept); name is what messages call it. */
+int tr_model_load_memory(const void *buf, size_t n, const char *name, tr_model *m, int batch_cap);
 
 #endif

@@ -244,21 +244,29 @@ int tr_read_file_checksummed(const char *path, const char *magic8, const char *k
         return tr_fail("%s: read error", path);
     }
     fclose(f);
-    if (memcmp(buf, magic8, 8) != 0) {
+    if (tr_check_checksummed(path, magic8, kind, buf, size) < 0) {
         free(buf);
-        return tr_fail("%s: not a %s (bad magic)", path, kind);
-    }
-    if (size < 16) {
-        free(buf);
-        return tr_fail("%s: truncated %s (%zu bytes)", path, kind, size);
-    }
-    uint64_t stored;
-    memcpy(&stored, buf + size - 8, 8);
-    if (XXH3_64bits(buf, size - 8) != stored) {
-        free(buf);
-        return tr_fail("%s: checksum mismatch (file corrupted or truncated)", path);
+        return -1;
     }
     *data = buf;
     *n = size - 8;
+    return 0;
+}
+
+int tr_check_checksummed(const char *name, const char *magic8, const char *kind, const uint8_t *buf, size_t size)
+{
+    if (size == 0)
+        return tr_fail("%s: empty (0 bytes), not a %s", name, kind);
+    if (size < 8)   /* too short for the magic: truncated only if what is there is the magic's beginning */
+        return memcmp(buf, magic8, size) == 0 ? tr_fail("%s: truncated %s (%zu bytes)", name, kind, size)
+                                              : tr_fail("%s: not a %s (bad magic)", name, kind);
+    if (memcmp(buf, magic8, 8) != 0)
+        return tr_fail("%s: not a %s (bad magic)", name, kind);
+    if (size < 16)
+        return tr_fail("%s: truncated %s (%zu bytes)", name, kind, size);
+    uint64_t stored;
+    memcpy(&stored, buf + size - 8, 8);
+    if (XXH3_64bits(buf, size - 8) != stored)
+        return tr_fail("%s: checksum mismatch (file corrupted or truncated)", name);
     return 0;
 }

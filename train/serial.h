@@ -49,5 +49,7 @@ int tr_write_file_checksummed(const char *path, tr_wbuf *b);
  * The 8-byte magic is checked first so that a file of another kind is called that, not "corrupted". */
 int tr_read_file_checksummed(const char *path, const char *magic8, const char *kind, uint8_t **data, size_t *n,
                              size_t max_bytes);
+/* The same checks of an image already in memory (magic, length, trailing XXH3-64); name is what messages call it. */
+int tr_check_checksummed(const char *name, const char *magic8, const char *kind, const uint8_t *buf, size_t size);
 
 #endif

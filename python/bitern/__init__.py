@@ -20,8 +20,9 @@ import ctypes
 import numpy as np
 
 from ._lib import SOVERSION, BiternError, call, text
+from .model import Model
 
-__all__ = ["BiternError", "Packed", "pack_b1", "pack_t2", "quantize_i8", "unpack", "dot", "gemv", "gemm",
+__all__ = ["BiternError", "Model", "Packed", "pack_b1", "pack_t2", "quantize_i8", "unpack", "dot", "gemv", "gemm",
            "version", "isa", "set_isa", "cpu_name", "MAX_K", "SOVERSION"]
 
 # Status codes of bitern.h, as BiternError.status carries them.
