@@ -384,6 +384,11 @@ int bitern_cmd_compare(int argc, char **argv)
             goto out;
         double acc;
         m->has_trace = cmp_read_trace(m->log, &m->trace, &acc) == 0;
+        struct stat lst;
+        if (!m->has_trace && stat(m->log, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+            fprintf(stderr, "bitern compare: %s: not a regular file\n", m->log);
+            goto out;
+        }
         m->train_acc = m->has_trace ? acc : -1.0;
         /* Loaded models: their logs say how they were made; a log of another dataset or architecture
          * means the folder mixes runs, and the table would compare the wrong things. */

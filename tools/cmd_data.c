@@ -10,6 +10,7 @@
 #include "data_cmd.h"
 #include "fetch.h"
 #include "sha256.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -133,7 +134,7 @@ static int verify_one(const ds_dataset *d, const char *data_dir, int named, int 
             continue;
         }
         if (sha256_file(p, hex) < 0) {
-            fprintf(stderr, "bitern data verify: %s: cannot read: %s\n", p, strerror(errno));
+            fprintf(stderr, "bitern data verify: %s\n", tr_error());
             ++*nbad;
             continue;
         }

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "files.h"
+#include "util.h"
+
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -103,7 +106,7 @@ void sha256_hex(const uint8_t digest[32], char hex[65])
 
 int sha256_file(const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = tr_fopen_regular(path);   /* a FIFO would block: refused before a blocking open */
     if (!f)
         return -1;
     sha256_ctx c;
@@ -116,7 +119,7 @@ int sha256_file(const char *path, char hex[65])
     fclose(f);
     if (err) {
         errno = err;
-        return -1;
+        return tr_fail("%s: cannot read: %s", path, strerror(err));
     }
     uint8_t d[32];
     sha256_final(&c, d);

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "files.h"
 
 struct untar {
     gzFile gz;
@@ -28,9 +31,12 @@ untar *untar_open(const char *path, uint64_t max_member)
         return NULL;
     t->path = path;
     t->max_member = max_member;
-    t->gz = gzopen(path, "rb");
+    int fd = tr_open_regular(path);
+    t->gz = fd < 0 ? NULL : gzdopen(fd, "rb");
+    if (fd >= 0 && !t->gz)
+        close(fd);
     if (!t->gz)
-        fail(t, "cannot open");
+        fail(t, fd < 0 ? "not a regular file, or cannot be opened" : "cannot open");
     else
         gzbuffer(t->gz, 1 << 17);
     return t;

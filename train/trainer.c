@@ -39,6 +39,7 @@
 
 #include "checkpoint.h"
 #include "data.h"
+#include "files.h"
 #include "model_file.h"
 #include "nn.h"
 #include "optim.h"
@@ -111,7 +112,8 @@ typedef struct run {
     float *xb, *dl;
     uint8_t *yb;
     uint32_t *perm;
-    FILE *log;
+    FILE *log;                /* logf.f: the log goes to a temporary file, renamed over --log at the end */
+    tr_atomic_file logf;
     int tty;
     uint64_t fingerprint;
 } run;
@@ -446,6 +448,29 @@ static void apply_act(tr_layer_desc *d, int n, int act, int quant_all)
     }
 }
 
+int tr_train_check_paths(const tr_config *c)
+{
+    tr_path_set ps = {0};
+    /* A checkpoint is written where the run resumes from: that pair is the one alias allowed (group 1). */
+    tr_paths_add(&ps, "--init", c->init, 0, 0);
+    tr_paths_add(&ps, "--resume", c->resume, 0, 1);
+    tr_paths_add(&ps, "--out", c->out, 1, 0);
+    tr_paths_add(&ps, "--log", c->log, 1, 0);
+    char implied[4200];
+    if (c->ckpt)
+        tr_paths_add(&ps, "--ckpt", c->ckpt, 1, 1);
+    else if (c->out) {
+        snprintf(implied, sizeof implied, "%s.ckpt", c->out);
+        tr_paths_add(&ps, "the checkpoint of --out", implied, 1, 1);
+    } else
+        tr_paths_add(&ps, "the stop checkpoint", TR_DEFAULT_STOP_CKPT, 1, 1);
+    char data[TR_DATASET_MAX_FILES][TR_DATA_PATH_MAX];
+    int nd = tr_dataset_files(c->dataset, c->data_dir, data);
+    for (int i = 0; i < nd; i++)
+        tr_paths_add(&ps, "the dataset file", data[i], 0, 0);
+    return tr_paths_check(&ps);
+}
+
 int tr_train_run(const tr_config *c, double *final_acc)
 {
     run r;
@@ -465,8 +490,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (c->ft_epochs > c->epochs)
         return tr_fail("--ft-epochs %d exceeds --epochs %d", c->ft_epochs, c->epochs);
     /* Before any data is read: a bad output path should cost a message, not a training run. */
+    if (tr_train_check_paths(c) < 0)
+        return -1;
     if ((c->out && tr_check_writable("--out", c->out, 1) < 0) ||
-        (c->ckpt && tr_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && tr_check_writable("--log", c->log, 0) < 0))
+        (c->ckpt && tr_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && tr_check_writable("--log", c->log, 1) < 0))
         return -1;
     if (tr_spec_parse(c->model, &desc, &nd) < 0)
         return -1;
@@ -557,11 +584,11 @@ int tr_train_run(const tr_config *c, double *final_acc)
     /* Written only when a stop signal arrives: an interrupted run is never lost, even without --ckpt/--out. */
     const char *stop_ckpt = ckpt_path[0] ? ckpt_path : TR_DEFAULT_STOP_CKPT;
     if (c->log) {
-        r.log = fopen(c->log, c->resume ? "a" : "w");
-        if (!r.log) {
-            tr_fail("%s: cannot open the log for writing", c->log);
+        /* Atomic as the model and checkpoints are: a run killed at any moment leaves the previous log whole
+         * (a resumed run appends to a copy of it). */
+        if (tr_atomic_open(&r.logf, c->log, c->resume != NULL) < 0)
             goto out;
-        }
+        r.log = r.logf.f;
     }
     if (r.log)
         fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
@@ -662,10 +689,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
     }
     rc = 0;
 out:
-    if (r.log && fclose(r.log) != 0 && rc >= 0) {
-        tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+    /* A failed run keeps the previous log, as it keeps the previous model. */
+    if (rc >= 0 && tr_atomic_commit(&r.logf) < 0)
         rc = -1;
-    }
+    tr_atomic_abort(&r.logf);
     free(desc);
     free(r.xb);
     free(r.yb);
