@@ -6,6 +6,7 @@
  */
 #include <cblas.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "compare.h"
 #include "measure.h"
+#include "model_file.h"
 #include "train.h"
 #include "util.h"
 
@@ -57,42 +59,45 @@ static int parse(int argc, char **argv, cmp_run *r)
     r->lat_n = 1000;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores >= 1 && cores <= 16 ? (int)cores : cores > 16 ? 16 : 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
+    enum { O_DATASET = 256, O_MODEL, O_MODELS, O_OUT, O_DATA_DIR, O_EPOCHS, O_Q_EPOCHS, O_THREADS, O_SEED, O_GAMMA,
+           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_HELP };
+    static const struct option lo[] = {
+        {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"models", 1, 0, O_MODELS}, {"out", 1, 0, O_OUT},
+        {"data-dir", 1, 0, O_DATA_DIR}, {"epochs", 1, 0, O_EPOCHS}, {"q-epochs", 1, 0, O_Q_EPOCHS},
+        {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED}, {"gamma", 1, 0, O_GAMMA}, {"check-n", 1, 0, O_CHECK_N},
+        {"latency-n", 1, 0, O_LATENCY_N}, {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"init-float", 0, 0, O_INIT_FLOAT},
+        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        const char *s = optarg, *a = argv[optind - 1];
+        char opt[24];
+        snprintf(opt, sizeof opt, "--%s", c >= O_DATASET && c <= O_HELP ? lo[c - O_DATASET].name : "");
+        switch (c) {
+        case 'h': case O_HELP: usage(stdout); return 1;
+        case ':': fprintf(stderr, "bitern compare: %s needs a value\n", a); return -1;
+        case '?': fprintf(stderr, "bitern compare: unknown option '%s'\n", a); return -1;
+        case O_INIT_FLOAT: r->init_float = 1; break;
+        case O_DATASET: r->dataset = s; break;
+        case O_MODEL: r->model = s; break;
+        case O_MODELS: r->models_dir = s; break;
+        case O_OUT: r->out_dir = s; break;
+        case O_DATA_DIR: r->data_dir = s; break;
+        case O_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
+        case O_Q_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
+        case O_THREADS: if (tr_parse_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
+        case O_SEED: if (tr_parse_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
+        case O_GAMMA: if (tr_parse_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
+        case O_CHECK_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
+        case O_LATENCY_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
+        case O_LIMIT_TRAIN: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
+        default: return -1;
         }
-        if (!strcmp(a, "--init-float")) {
-            r->init_float = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2)) {
-            fprintf(stderr, "bitern compare: unexpected argument '%s'\n", a);
-            return -1;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "bitern compare: %s needs a value\n", a);
-            return -1;
-        }
-        const char *s = argv[++i];
-        if (!strcmp(a, "--dataset")) r->dataset = s;
-        else if (!strcmp(a, "--model")) r->model = s;
-        else if (!strcmp(a, "--models")) r->models_dir = s;
-        else if (!strcmp(a, "--out")) r->out_dir = s;
-        else if (!strcmp(a, "--data-dir")) r->data_dir = s;
-        else if (!strcmp(a, "--epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
-        else if (!strcmp(a, "--q-epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; }
-        else if (!strcmp(a, "--threads")) { if (tr_parse_long("compare", a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
-        else if (!strcmp(a, "--seed")) { if (tr_parse_long("compare", a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
-        else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
-        else if (!strcmp(a, "--check-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
-        else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
-        else if (!strcmp(a, "--limit-train")) { if (tr_parse_long("compare", a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
-        else {
-            fprintf(stderr, "bitern compare: unknown option '%s'\n", a);
-            return -1;
-        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bitern compare: unexpected argument '%s'\n", argv[optind]);
+        return -1;
     }
     if (strcmp(r->dataset, "mnist") && strcmp(r->dataset, "fashion-mnist") && strcmp(r->dataset, "cifar10")) {
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
@@ -170,11 +175,25 @@ static int train_one(const cmp_run *r, cmp_model *m)
     return 0;
 }
 
-/* The kernel levels this CPU runs, best first. */
+/* The level BITERN_ISA leaves (the best the CPU has without it), read once before any bitern_set_isa. */
+static bitern_isa cap_level(void)
+{
+    static int cap = -1;
+    if (cap < 0) {
+        const char *name = bitern_isa_name();
+        cap = BITERN_ISA_SCALAR;
+        for (int i = 0; i < BITERN_ISA_COUNT; i++)
+            if (!strcmp(name, bitern_isa_level_name((bitern_isa)i)))
+                cap = i;
+    }
+    return (bitern_isa)cap;
+}
+
+/* The kernel levels this CPU runs, best first, none above BITERN_ISA's cap. */
 static int levels(bitern_isa *out)
 {
     int n = 0;
-    for (int i = BITERN_ISA_COUNT - 1; i >= 0; i--)
+    for (int i = (int)cap_level(); i >= 0; i--)
         if (bitern_isa_supported((bitern_isa)i))
             out[n++] = (bitern_isa)i;
     return n;
@@ -227,14 +246,60 @@ static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, co
     return 0;
 }
 
+/* A file named for a role must hold that kind of model: a ternary model copied to binary.btn would otherwise be
+ * reported as binary. The depths decide float, binary and ternary; SQ needs one quantized layer (it may end all
+ * binary or all ternary), and its log, when there is one, must say sq, as each log must say its model's kind. */
+static int check_role(const cmp_model *m, bte_engine *e)
+{
+    int nb = 0, nt = 0;
+    for (int i = 0; i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        nb += inf.depth == TR_DEPTH_BINARY;
+        nt += inf.depth == TR_DEPTH_TERNARY;
+    }
+    const char *why = NULL;
+    if (m->kind == CMP_FLOAT && nb + nt)
+        why = "has quantized layers";
+    else if (m->kind == CMP_BINARY && (!nb || nt))
+        why = nt ? "has ternary layers" : "has no binary layer";
+    else if (m->kind == CMP_TERNARY && (!nt || nb))
+        why = nb ? "has binary layers" : "has no ternary layer";
+    else if (m->kind == CMP_SQ && !(nb + nt))
+        why = "has no quantized layer";
+    if (why) {
+        fprintf(stderr, "bitern compare: %s is the %s model of the folder, but it %s (%d binary, %d ternary): "
+                        "not a %s model\n", m->path, cmp_kind_name(m->kind), why, nb, nt, cmp_kind_name(m->kind));
+        return -1;
+    }
+    if (m->has_trace && m->trace.quant[0] && strcmp(m->trace.quant, cmp_kind_name(m->kind))) {
+        fprintf(stderr, "bitern compare: %s says its model was trained --quant %s, not %s\n", m->log,
+                m->trace.quant, cmp_kind_name(m->kind));
+        return -1;
+    }
+    return 0;
+}
+
 /* Measures one model at every level; the engine is kept in *keep for the interleaved latency pass. */
-static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, const float *x, bte_engine **keep)
+static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, float *x, bte_engine **keep)
 {
     const uint8_t *y = test->y;
     size_t n = test->n;
-    bte_engine *e = bte_load(m->path);
+    tr_model tm;
+    if (tr_model_load(m->path, &tm, 1) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    /* The test images as this model was trained to see them: its stored normalisation, not the dataset's. */
+    tr_dataset own = *test;
+    if (tm.in_c == test->c) {
+        tr_model_apply_norm(&tm, &own);
+        bte_dataset_floats(&own, 0, n, x);
+    }
+    bte_engine *e = bte_compile(&tm);
+    tr_model_free(&tm);
     if (!e) {
-        fprintf(stderr, "bitern compare: %s\n", bte_error());
+        fprintf(stderr, "bitern compare: %s: %s\n", m->path, bte_error());
         return -1;
     }
     int ic, ih, iw, nc;
@@ -255,6 +320,8 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, co
     m->n_ops = bte_n_ops(e) < CMP_MAX_OPS ? bte_n_ops(e) : CMP_MAX_OPS;
     for (int i = 0; i < m->n_ops; i++)
         bte_op_get(e, i, &m->ops[i]);
+    if (check_role(m, e) < 0)
+        goto out;
     bitern_isa lv[BITERN_ISA_COUNT];
     int nl = levels(lv);
     /* Float layers run on OpenBLAS whatever the kernel level: one row is the whole story. */
@@ -268,7 +335,7 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, co
     }
     rc = 0;
 out:
-    bitern_set_isa("native");
+    bitern_set_isa(bitern_isa_level_name(cap_level()));   /* back to the level the run was given */
     free(top_pred);
     if (rc == 0)
         *keep = e;
@@ -349,6 +416,14 @@ int bitern_cmd_compare(int argc, char **argv)
     int prc = parse(argc, argv, r);
     if (prc)
         return prc > 0 ? 0 : 2;
+    cap_level();
+    struct stat mst;
+    int serr = r->models_dir && stat(r->models_dir, &mst) < 0 ? errno : 0;
+    if (r->models_dir && (serr || !S_ISDIR(mst.st_mode))) {
+        /* checked before anything is created: the results would go there by default */
+        fprintf(stderr, "bitern compare: --models %s: %s\n", r->models_dir, serr ? strerror(serr) : "not a directory");
+        return 1;
+    }
     char out_dir[4096];
     if (r->out_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->out_dir);
@@ -371,6 +446,8 @@ int bitern_cmd_compare(int argc, char **argv)
     bte_engine *engines[CMP_N_MODELS] = {0};
     if (make_dir(out_dir) < 0)
         goto out;
+    if (r->models_dir)
+        r->spec[0] = 0;   /* the logs say what was trained: parse's default architecture is not it */
     for (int k = 0; k < CMP_N_MODELS; k++) {
         cmp_model *m = &r->m[k];
         m->kind = k;
@@ -398,7 +475,7 @@ int bitern_cmd_compare(int argc, char **argv)
                         m->trace.dataset, r->dataset);
                 goto out;
             }
-            if (k == 0 || !r->spec[0])
+            if (!r->spec[0])   /* the first log's architecture: every other log must have the same */
                 snprintf(r->spec, sizeof r->spec, "%s", m->trace.spec);
             else if (strcmp(m->trace.spec, r->spec)) {
                 fprintf(stderr, "bitern compare: %s: model '%s' differs from the float model's '%s'\n", m->log,
@@ -425,7 +502,6 @@ int bitern_cmd_compare(int argc, char **argv)
         fprintf(stderr, "bitern compare: out of memory for %zu test images\n", test.n);
         goto out;
     }
-    bte_dataset_floats(&test, 0, test.n, x);
     fprintf(stderr, "\n");
     for (int k = 0; k < CMP_N_MODELS; k++)
         if (eval_model(r, &r->m[k], &test, x, &engines[k]) < 0)

@@ -32,6 +32,7 @@ typedef struct cmp_level {
 /* beta of each quantized layer at the end of each epoch, from the trainer's JSON-lines log. */
 typedef struct cmp_trace {
     char dataset[32], spec[1024];        /* as the log's start line says */
+    char quant[16];                      /* the log's "quant": float, binary, ternary, sq, ... */
     int epochs;                          /* planned, from the start line */
     int init_from_float;                 /* started from a trained float model (bitern train --init) */
     int n_epochs, n_layers, reg_epochs;

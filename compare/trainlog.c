@@ -86,6 +86,7 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
             t->init_from_float = strstr(line, "\"init_from_float\":true") != NULL;
             str_after(line, "\"dataset\":\"", t->dataset, sizeof t->dataset);
             str_after(line, "\"model\":\"", t->spec, sizeof t->spec);
+            str_after(line, "\"quant\":\"", t->quant, sizeof t->quant);
         } else if (strstr(line, "{\"final\":true")) {
             *final_acc = num_after(line, "\"test_acc\":", -1.0);
         } else if (strstr(line, "{\"epoch\":")) {

@@ -512,6 +512,13 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, TR_NUM_CLASSES, c->batch, &init_rng) < 0)
         goto out;
     tr_model_mark_quantizable(&r.model, c->quant_all);
+    /* What the loader refuses must not be trained for hours first: the same check, before the first step. */
+    if (tr_btn_check_model(&r.model, c->quant != TR_Q_FLOAT) < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", tr_error());
+        tr_fail("--model: %s", why);
+        goto out;
+    }
     if (c->init && !c->resume && init_from_file(&r.model, c->init) < 0)   /* a checkpoint holds its own weights */
         goto out;
     /* With several threads the conv layers split batches themselves and OpenBLAS stays single-threaded:
@@ -566,6 +573,23 @@ int tr_train_run(const tr_config *c, double *final_acc)
                                                                       meta.step >= r.steps_per_epoch))) {
             tr_fail("%s: checkpoint position (epoch %u, batch %u) lies outside this run (%d epochs of %zu batches)",
                     c->resume, meta.epochs_done, meta.step, c->epochs, r.steps_per_epoch);
+            goto out;
+        }
+        /* The counters must be the ones this run would have at that position: one optimizer step per batch,
+         * beta's only in SQ's regularized batches, depths frozen exactly from the first fine-tuning batch. */
+        uint64_t steps = (uint64_t)meta.epochs_done * r.steps_per_epoch + meta.step;
+        int want_q = c->quant == TR_Q_BC || c->quant == TR_Q_TWN ||
+                     (has_reg_phase(c->quant) && (meta.epochs_done > (uint32_t)r.reg_epochs ||
+                                                  (meta.epochs_done == (uint32_t)r.reg_epochs && meta.step > 0)));
+        uint64_t reg_steps = (uint64_t)r.reg_epochs * r.steps_per_epoch;
+        uint64_t want_bt = c->quant == TR_Q_SQ ? (steps < reg_steps ? steps : reg_steps) : 0;
+        if ((uint64_t)r.opt.t != steps || (uint64_t)r.bopt.t != want_bt ||
+            (meta.step && meta.correct > (uint64_t)meta.step * (uint64_t)c->batch) || (int)meta.quantized != want_q ||
+            !(meta.loss_sum >= 0) || !(meta.reg_sum >= 0)) {
+            tr_fail("%s: checkpoint counters out of range for its position (epoch %u, batch %u): %ld optimizer "
+                    "steps (expected %llu), %ld beta steps (expected %llu), %llu correct, quantized %u (expected %d), loss sums "
+                    "%g, %g", c->resume, meta.epochs_done, meta.step, r.opt.t, (unsigned long long)steps,
+                    r.bopt.t, (unsigned long long)want_bt, (unsigned long long)meta.correct, meta.quantized, want_q, meta.loss_sum, meta.reg_sum);
             goto out;
         }
         quantized = (int)meta.quantized;
@@ -726,15 +750,15 @@ int tr_evaluate_file(const char *model_path, const char *dataset, const char *da
                 r.model.in_h, r.model.in_w, dataset, r.test.c, r.test.h, r.test.w);
         goto out;
     }
-    /* normalise as the model was trained */
-    for (int k = 0; k < r.test.c && k < TR_MAX_NORM_C && k < (int)(sizeof r.test.mean / sizeof *r.test.mean); k++) {
-        r.test.mean[k] = r.model.in_mean[k];
-        r.test.std[k] = r.model.in_std[k];
-    }
+    tr_model_apply_norm(&r.model, &r.test);   /* normalise as the model was trained */
     size_t ex = (size_t)r.test.c * r.test.h * r.test.w;
     r.xb = tr_alloc((size_t)c.batch * ex, sizeof(float));
     r.yb = tr_alloc((size_t)c.batch, 1);
     evaluate(&r, acc, loss);
+    if (!isfinite(*loss)) {   /* the loader bounds every field, yet a report of "loss nan" is never an answer */
+        tr_fail("%s: the model's outputs on %s are not finite (loss %g)", model_path, dataset, *loss);
+        goto out;
+    }
     rc = 0;
 out:
     free(r.xb);

@@ -25,6 +25,8 @@ import cases_files  # noqa: E402,F401 (each registers its cases)
 import cases_data  # noqa: E402,F401
 import cases_cli  # noqa: E402,F401
 import cases_paths  # noqa: E402,F401
+import cases_checks  # noqa: E402,F401
+import cases_compare  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------------------------- the runner
@@ -66,7 +68,7 @@ def run_cases(args):
             if VALGRIND_LINE.search(r.stderr) or r.returncode == 99:
                 problems.append("valgrind report")
             if ctx.after:   # what the run must have left alone (a file it was not to touch)
-                why = ctx.after()
+                why = ctx.after(r)
                 if why:
                     problems.append(why)
             if problems:
@@ -94,7 +96,8 @@ def markdown():
               "cli": "Command-line options and environment (`bitern train`, `eval`, `info`)",
               "output": "Output files (`--out`, `--ckpt`, `--log`)",
               "alias": "One file in two roles of a run (every path of `train` and `compare`, by identity)",
-              "special": "Special files where a file is read (FIFOs, devices: refused before a blocking open)"}
+              "special": "Special files where a file is read (FIFOs, devices: refused before a blocking open)",
+              "compare": "`bitern compare --models DIR`: files that are not what their names say"}
     for g, title in groups.items():
         print("\n### %s\n" % title)
         print("| input | example | what bitern says (excerpt) | exit | test |")

@@ -18,7 +18,7 @@ def keep(ctx, path):
     with open(path, "rb") as f:
         before = hashlib.sha256(f.read()).hexdigest()
 
-    def check():
+    def check(r):
         if not os.path.exists(path):
             return "%s was removed" % path
         with open(path, "rb") as f:
