@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,9 @@
 
 #include "compare.h"
 #include "measure.h"
+#include "files.h"
 #include "model_file.h"
+#include "run_folder.h"
 #include "train.h"
 #include "util.h"
 
@@ -136,7 +139,8 @@ static int make_dir(const char *dir)
     return -1;
 }
 
-static int train_one(const cmp_run *r, cmp_model *m)
+/* 0 trained, 1 stopped by SIGINT/SIGTERM (the trainer left <model>.ckpt), -1 failed (printed). */
+static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
 {
     tr_config c;
     tr_config_defaults(&c);
@@ -152,6 +156,7 @@ static int train_one(const cmp_run *r, cmp_model *m)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
     c.log = m->log;
+    c.resume = resume;
     if (r->init_float && m->kind != CMP_FLOAT) {
         c.init = r->m[CMP_FLOAT].path;   /* trained first: the models are trained in kind order */
         c.epochs = r->q_epochs;
@@ -162,10 +167,13 @@ static int train_one(const cmp_run *r, cmp_model *m)
     fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s%s)\n", cmp_kind_name(m->kind),
             c.epochs, c.threads, c.threads > 1 ? "s" : "", c.init ? ", from the float model" : "");
     double t0 = bte_now();
-    if (tr_train_run(&c, NULL) < 0) {
+    int trc = tr_train_run(&c, NULL);
+    if (trc < 0) {
         fprintf(stderr, "bitern compare: training the %s model failed: %s\n", cmp_kind_name(m->kind), tr_error());
         return -1;
     }
+    if (trc > 0)
+        return 1;
     m->train_seconds = bte_now() - t0;
     m->trained = 1;
     /* The run is complete: its checkpoint (the trainer's default, beside the model) has served its purpose. */
@@ -344,6 +352,140 @@ out:
     return rc;
 }
 
+/* What a rerun must match to keep the finished models of an interrupted run. */
+static void run_config(const cmp_run *r, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu",
+             r->dataset, r->spec, r->epochs, r->q_epochs, r->init_float, r->seed, r->gamma, r->limit_train);
+}
+
+static int stopped_status(const char *doing)
+{
+    int sig = tr_train_stop_signal();
+    fprintf(stderr, "bitern compare: %s: stopped while %s; the finished models are kept, and running the same "
+                    "command again continues from where this one stopped\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            doing);
+    return 128 + sig;
+}
+
+static const char *const folder_names[] = {"float.btn", "float.jsonl", "binary.btn", "binary.jsonl", "ternary.btn",
+                                           "ternary.jsonl", "sq.btn", "sq.jsonl"};
+static const char *const result_names[] = {"results.md", "results.csv", "results.json"};
+
+/* A training run: the marker goes down before anything changes (an old manifest goes away with it), so a run
+ * killed at any moment leaves a folder that reads as unfinished. The same command again resumes. */
+static int begin_run(const cmp_run *r, const char *dir, cmp_folder *mk, int *resuming)
+{
+    char cfg[sizeof mk->config];
+    run_config(r, cfg, sizeof cfg);
+    int have = cmp_folder_read(dir, CMP_FOLDER_MARKER, mk);
+    if (have < 0)
+        return -1;
+    *resuming = have == 0 && !strcmp(mk->config, cfg);
+    if (have == 0 && !*resuming)
+        fprintf(stderr, "bitern compare: %s held an unfinished run of other settings: starting over\n", dir);
+    if (!*resuming) {
+        memset(mk, 0, sizeof *mk);
+        snprintf(mk->kind, sizeof mk->kind, "incomplete");
+        snprintf(mk->config, sizeof mk->config, "%s", cfg);
+    }
+    if (cmp_folder_write(dir, CMP_FOLDER_MARKER, mk) < 0)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, CMP_FOLDER_MANIFEST);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        fprintf(stderr, "bitern compare: %s: cannot remove: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* A model this (resumed) run already finished: listed in the marker, and its file and log still as listed. */
+static int finished_before(const cmp_folder *mk, const char *dir, const char *name)
+{
+    const cmp_folder_file *want = cmp_folder_find(mk, name);
+    cmp_folder_file got;
+    return want && cmp_folder_hash(dir, name, &got) == 0 && got.size == want->size && got.hash == want->hash;
+}
+
+/* 0 trained (or kept from the interrupted run), 1 stopped, -1 failed. */
+static int train_model(const cmp_run *r, cmp_model *m, const char *dir, cmp_folder *mk, int resuming)
+{
+    char btn[32], log[32], ckpt[4200];
+    snprintf(btn, sizeof btn, "%s.btn", cmp_kind_name(m->kind));
+    snprintf(log, sizeof log, "%s.jsonl", cmp_kind_name(m->kind));
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", m->path);
+    if (resuming && finished_before(mk, dir, btn) && finished_before(mk, dir, log)) {
+        fprintf(stderr, "bitern compare: the %s model was finished by the interrupted run: kept\n",
+                cmp_kind_name(m->kind));
+        return 0;
+    }
+    int t = train_one(r, m, resuming && access(ckpt, F_OK) == 0 ? ckpt : NULL);
+    if (t)
+        return t;
+    if (cmp_folder_add(mk, dir, btn) < 0 || cmp_folder_add(mk, dir, log) < 0 ||
+        cmp_folder_write(dir, CMP_FOLDER_MARKER, mk) < 0)
+        return -1;
+    return 0;
+}
+
+/* --models DIR: the folder must be one finished run; --out must not name one of its files either. */
+static int check_models_folder(const cmp_run *r, const char *out_dir)
+{
+    if (cmp_folder_check(r->models_dir, folder_names, 8) < 0)
+        return -1;
+    tr_path_set ps = {0};
+    char in[8][4200], out[4][4200];
+    for (int i = 0; i < 8; i++) {
+        snprintf(in[i], sizeof in[i], "%s/%s", r->models_dir, folder_names[i]);
+        tr_paths_add(&ps, "the model folder's", in[i], 0, 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        snprintf(out[i], sizeof out[i], "%s/%s", out_dir, i < 3 ? result_names[i] : CMP_FOLDER_MANIFEST);
+        tr_paths_add(&ps, "the results'", out[i], 1, 0);
+    }
+    if (tr_paths_check(&ps) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    return 0;
+}
+
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Last: the manifest of every file of the run, then the marker goes. A folder of results only (--out beside
+ * --models) lists its results: models found there later are not this run's. */
+static int finish_run(const cmp_run *r, const char *dir)
+{
+    cmp_folder mf;
+    memset(&mf, 0, sizeof mf);
+    snprintf(mf.kind, sizeof mf.kind, "manifest");
+    run_config(r, mf.config, sizeof mf.config);
+    if (!r->models_dir || same_dir(r->models_dir, dir))
+        for (int i = 0; i < 8; i++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, folder_names[i]);
+            if (access(path, F_OK) == 0 && cmp_folder_add(&mf, dir, folder_names[i]) < 0)
+                return -1;
+        }
+    for (int i = 0; i < 3; i++)
+        if (cmp_folder_add(&mf, dir, result_names[i]) < 0)
+            return -1;
+    if (cmp_folder_write(dir, CMP_FOLDER_MANIFEST, &mf) < 0)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, CMP_FOLDER_MARKER);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        fprintf(stderr, "bitern compare: %s: cannot remove: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;
@@ -448,6 +590,15 @@ int bitern_cmd_compare(int argc, char **argv)
         goto out;
     if (r->models_dir)
         r->spec[0] = 0;   /* the logs say what was trained: parse's default architecture is not it */
+    tr_train_catch_signals();   /* a stop ends training after its batch, measuring between steps */
+    cmp_folder marker;
+    int resuming = 0;
+    if (r->models_dir) {
+        if (check_models_folder(r, out_dir) < 0)
+            goto out;
+    } else if (begin_run(r, out_dir, &marker, &resuming) < 0) {
+        goto out;
+    }
     for (int k = 0; k < CMP_N_MODELS; k++) {
         cmp_model *m = &r->m[k];
         m->kind = k;
@@ -457,8 +608,13 @@ int bitern_cmd_compare(int argc, char **argv)
             fprintf(stderr, "bitern compare: %s: path too long\n", dir);
             goto out;
         }
-        if (!r->models_dir && train_one(r, m) < 0)
-            goto out;
+        if (!r->models_dir) {
+            int t = train_model(r, m, out_dir, &marker, resuming);
+            if (t) {
+                rc = t > 0 ? stopped_status("training") : 1;
+                goto out;
+            }
+        }
         double acc;
         m->has_trace = cmp_read_trace(m->log, &m->trace, &acc) == 0;
         struct stat lst;
@@ -503,15 +659,26 @@ int bitern_cmd_compare(int argc, char **argv)
         goto out;
     }
     fprintf(stderr, "\n");
-    for (int k = 0; k < CMP_N_MODELS; k++)
+    for (int k = 0; k < CMP_N_MODELS; k++) {
         if (eval_model(r, &r->m[k], &test, x, &engines[k]) < 0)
             goto out;
+        if (tr_train_stop_signal()) {
+            rc = stopped_status("measuring");
+            goto out;
+        }
+    }
     if (interleaved_latency(r, engines, x, test.n, in_size) < 0)
         goto out;
+    if (tr_train_stop_signal()) {
+        rc = stopped_status("measuring");
+        goto out;
+    }
     if (cmp_write_reports(r) < 0)
         goto out;
     int prc2 = cmp_write_plots(r);
     if (prc2 < 0)
+        goto out;
+    if (finish_run(r, out_dir) < 0)
         goto out;
     printf("\n");
     cmp_print_markdown(r, stdout);

@@ -94,3 +94,114 @@ def compare_isa_scalar(ctx):
         return None if levels == {"scalar"} else "measured at %s, not only at scalar" % sorted(levels)
     ctx.after = check
     return COMPARE(ctx, folder(ctx))
+
+
+# ------------------------------------------------------------------------- one run per folder (manifest)
+
+def measured(ctx):
+    """A folder with a manifest: a legacy folder (models only) measured once by compare --models, which writes
+    the manifest of what it measured."""
+    d = folder(ctx)
+    r = run(ctx, COMPARE(ctx, d))
+    if r.returncode != 0 or not os.path.exists(os.path.join(d, "manifest")):
+        raise RuntimeError("compare --models on a fresh folder failed or wrote no manifest: " + r.stderr[-400:])
+    return d
+
+
+@case("compare", "a folder left unfinished", "`compare --models D`, D/compare-incomplete there", 1,
+      "holds an unfinished run (compare-incomplete is there")
+def compare_marker(ctx):
+    d = measured(ctx)
+    write(os.path.join(d, "compare-incomplete"), b"bitern-compare-folder 1 incomplete\nconfig x\n")
+    return COMPARE(ctx, d)
+
+
+@case("compare", "a model replaced after the run", "D/ternary.btn overwritten by another ternary model", 1,
+      "differs from the one its run wrote")
+def compare_replaced(ctx):
+    d = measured(ctx)
+    r = run(ctx, ["train", "--dataset", "mnist", "--data-dir", ctx.data, "--model", SPEC, "--quant", "twn",
+                  "--epochs", "1", "--batch", "32", "--seed", "7", "--out", os.path.join(d, "ternary.btn"), "--quiet"])
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+    return COMPARE(ctx, d)
+
+
+@case("compare", "a log added after the run", "D/sq.jsonl not in the manifest", 1, "not in the folder's manifest")
+def compare_unlisted(ctx):
+    d = measured(ctx)
+    write(os.path.join(d, "sq.jsonl"), b'{"start":true,"dataset":"mnist","quant":"sq"}\n')
+    return COMPARE(ctx, d)
+
+
+@case("compare", "a model of the manifest missing", "D/float.btn removed", 1, "listed in the manifest but missing")
+def compare_missing(ctx):
+    d = measured(ctx)
+    os.unlink(os.path.join(d, "float.btn"))
+    return COMPARE(ctx, d)
+
+
+@case("compare", "a damaged manifest", "D/manifest with a bad line", 1, "expected 'file NAME SIZE HASH'")
+def compare_bad_manifest(ctx):
+    d = measured(ctx)
+    with open(os.path.join(d, "manifest"), "ab") as f:
+        f.write(b"file float.btn twelve 00\n")
+    return COMPARE(ctx, d)
+
+
+@case("compare", "a measured folder measures again", "`compare --models D` twice", 0, "results in")
+def compare_twice(ctx):
+    return COMPARE(ctx, measured(ctx))
+
+
+def TRAIN_COMPARE(ctx, d):
+    return ["compare", "--dataset", "mnist", "--data-dir", ctx.data, "--model", SPEC, "--epochs", "4",
+            "--limit-train", "256", "--check-n", "8", "--latency-n", "4", "--threads", "1", "--out", d]
+
+
+@case("compare", "SIGTERM while training: the folder reads as unfinished, the rerun resumes",
+      "SIGTERM 0-0.04 s into one model's training, then --models D, then the same command", 0, "results in")
+def compare_sigterm(ctx):
+    import random
+    import signal
+    import subprocess
+    import time
+    d = os.path.dirname(ctx.path("x"))
+    env = dict(os.environ, BITERN_DATA=ctx.missing, HOME=ctx.missing, BITERN_NO_REEXEC="1")
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    kind, delay = rng.choice(["float", "binary", "ternary", "sq"]), rng.uniform(0.0, 0.04)
+    p = subprocess.Popen(WRAPPER + [ctx.bitern] + TRAIN_COMPARE(ctx, d), env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    err = ""
+    for line in p.stderr:   # the moment: `delay` s into the training of `kind`
+        err += line
+        if "training the %s model" % kind in line:
+            time.sleep(delay)
+            p.send_signal(signal.SIGTERM)
+            break
+    err += p.stderr.read()   # not communicate(): the loop's read-ahead would be lost
+    p.wait(timeout=300)
+    delay = "%s + %.2fs" % (kind, delay)
+    stopped = p.returncode == 128 + signal.SIGTERM
+
+    def check(r):
+        if p.returncode not in (0, 128 + signal.SIGTERM):
+            return "SIGTERM at %s (seed %d): status %d: %s" % (delay, seed, p.returncode, err[-300:])
+        if stopped and "stopped while" not in err:
+            return "SIGTERM: no message saying compare stopped: %s" % err[-300:]
+        if os.path.exists(os.path.join(d, "compare-incomplete")) or not os.path.exists(os.path.join(d, "manifest")):
+            return "after the rerun the folder is not marked complete"
+        order = ["float", "binary", "ternary", "sq"]
+        for k in order[:order.index(kind)]:   # finished before the stop: kept, not trained again
+            if "the %s model was finished by the interrupted run: kept" % k not in r.stderr:
+                return "the rerun trained the %s model again (stopped in %s)" % (k, delay)
+        return None
+    ctx.after = check
+    if not stopped:
+        raise RuntimeError("SIGTERM at %s (seed %d) did not stop compare: status %d" % (delay, seed, p.returncode))
+    if stopped:   # before the rerun: the interrupted folder must not read as a finished run
+        q = run(ctx, COMPARE(ctx, d))
+        if q.returncode == 0 or "unfinished run" not in q.stderr:
+            raise RuntimeError("an interrupted folder was accepted by --models: %s" % q.stderr[-300:])
+    return TRAIN_COMPARE(ctx, d)
