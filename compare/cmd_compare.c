@@ -391,13 +391,7 @@ static int begin_run(const cmp_run *r, const char *dir, cmp_folder *mk, int *res
     }
     if (cmp_folder_write(dir, CMP_FOLDER_MARKER, mk) < 0)
         return -1;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, CMP_FOLDER_MANIFEST);
-    if (unlink(path) < 0 && errno != ENOENT) {
-        fprintf(stderr, "bitern compare: %s: cannot remove: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return cmp_folder_remove(dir, CMP_FOLDER_MANIFEST);
 }
 
 /* A model this (resumed) run already finished: listed in the marker, and its file and log still as listed. */
@@ -477,13 +471,7 @@ static int finish_run(const cmp_run *r, const char *dir)
             return -1;
     if (cmp_folder_write(dir, CMP_FOLDER_MANIFEST, &mf) < 0)
         return -1;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, CMP_FOLDER_MARKER);
-    if (unlink(path) < 0 && errno != ENOENT) {
-        fprintf(stderr, "bitern compare: %s: cannot remove: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return cmp_folder_remove(dir, CMP_FOLDER_MARKER);
 }
 
 static int cmp_double(const void *a, const void *b)

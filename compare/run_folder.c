@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include "compare.h"
 #include "files.h"
 #include "serial.h"
 #include "util.h"
@@ -134,34 +136,30 @@ int cmp_folder_hash(const char *dir, const char *name, cmp_folder_file *out)
     return 0;
 }
 
-int cmp_folder_write(const char *dir, const char *name, const cmp_folder *f)
+static void folder_writer(const void *arg, FILE *m)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    if (!m) {
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
-        return -1;
-    }
+    const cmp_folder *f = arg;
     fprintf(m, HEADER "%s\n", f->kind);
     if (f->config[0])
         fprintf(m, "config %s\n", f->config);
     for (int i = 0; i < f->n; i++)
         fprintf(m, "file %s %" PRIu64 " %016" PRIx64 "\n", f->f[i].name, f->f[i].size, f->f[i].hash);
-    if (fclose(m) != 0) {
-        free(buf);
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
+}
+
+int cmp_folder_write(const char *dir, const char *name, const cmp_folder *f)
+{
+    return cmp_write_atomic(dir, name, folder_writer, f);
+}
+
+int cmp_folder_remove(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (unlink(path) < 0 && errno != ENOENT) {
+        fprintf(stderr, "bitern compare: %s: cannot remove: %s\n", path, strerror(errno));
         return -1;
     }
-    const void *parts[1] = {buf};
-    size_t lens[1] = {n};
-    int rc = tr_write_file_atomic(path, parts, lens, 1);
-    free(buf);
-    if (rc < 0)
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
-    return rc;
+    return 0;
 }
 
 const cmp_folder_file *cmp_folder_find(const cmp_folder *f, const char *name)

@@ -43,6 +43,8 @@ int cmp_folder_read(const char *dir, const char *name, cmp_folder *out);
 int cmp_folder_hash(const char *dir, const char *name, cmp_folder_file *out);
 /* Writes dir/name atomically from *f. -1 with a message printed. */
 int cmp_folder_write(const char *dir, const char *name, const cmp_folder *f);
+/* Removes dir/name if it is there; -1 (message printed) if it cannot. */
+int cmp_folder_remove(const char *dir, const char *name);
 /* The entry for name, or NULL. */
 const cmp_folder_file *cmp_folder_find(const cmp_folder *f, const char *name);
 /* Appends the current size and hash of dir/name (replacing an entry of that name). -1 on failure. */
