@@ -205,3 +205,14 @@ def special_compare_model(ctx):
     os.mkfifo(os.path.join(d, "float.btn"))
     return ["compare", "--dataset", "mnist", "--data-dir", ctx.data, "--models", d, "--check-n", "5",
             "--latency-n", "5", "--threads", "1"]
+
+
+@case("special", "FIFO in a local download mirror", "`data download mnist --mirror D`, D/mnist/*.gz FIFOs", 1,
+      "not a regular file")
+def special_mirror(ctx):
+    m = os.path.dirname(ctx.path("x"))
+    os.makedirs(os.path.join(m, "mnist"))
+    for n in IDX_NAMES:
+        os.mkfifo(os.path.join(m, "mnist", n + ".gz"))
+    ctx.env = {"BITERN_DATA_TIMEOUT": "5"}
+    return ["data", "download", "mnist", "--mirror", m, "--data-dir", os.path.join(m, "out")]
