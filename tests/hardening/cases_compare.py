@@ -205,3 +205,25 @@ def compare_sigterm(ctx):
         if q.returncode == 0 or "unfinished run" not in q.stderr:
             raise RuntimeError("an interrupted folder was accepted by --models: %s" % q.stderr[-300:])
     return TRAIN_COMPARE(ctx, d)
+
+
+@case("compare", "stored input normalisation honoured by compare", "D/float.btn's mean edited (valid checksum)", 0,
+      "results in")
+def compare_norm(ctx):
+    import json
+    import struct
+    d = folder(ctx)
+    f = os.path.join(d, "float.btn")
+    patch(f, 40, struct.pack("<f", 0.9))
+    ctx.fix_checksum(f)
+
+    def check(r):
+        t = run(ctx, ["train", "--data-dir", ctx.data, "--eval", f, "--quiet"])
+        m = re.search(r"accuracy ([0-9.]+)", t.stdout)
+        res = json.load(open(os.path.join(d, "results.json")))
+        acc = [x for x in res["models"] if x["quant"] == "float"][0]["levels"][0]["accuracy"]
+        if not m or abs(float(m.group(1)) - acc) > 1e-4:
+            return "compare says %.4f for the float model, train --eval %s" % (acc, m.group(1) if m else t.stdout)
+        return None
+    ctx.after = check
+    return COMPARE(ctx, d)
