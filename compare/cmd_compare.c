@@ -6,6 +6,8 @@
  */
 #include <cblas.h>
 #include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 
 #include "compare.h"
 #include "measure.h"
+#include "files.h"
+#include "model_file.h"
+#include "run_folder.h"
 #include "train.h"
 #include "util.h"
 
@@ -57,42 +62,45 @@ static int parse(int argc, char **argv, cmp_run *r)
     r->lat_n = 1000;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores >= 1 && cores <= 16 ? (int)cores : cores > 16 ? 16 : 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
+    enum { O_DATASET = 256, O_MODEL, O_MODELS, O_OUT, O_DATA_DIR, O_EPOCHS, O_Q_EPOCHS, O_THREADS, O_SEED, O_GAMMA,
+           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_HELP };
+    static const struct option lo[] = {
+        {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"models", 1, 0, O_MODELS}, {"out", 1, 0, O_OUT},
+        {"data-dir", 1, 0, O_DATA_DIR}, {"epochs", 1, 0, O_EPOCHS}, {"q-epochs", 1, 0, O_Q_EPOCHS},
+        {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED}, {"gamma", 1, 0, O_GAMMA}, {"check-n", 1, 0, O_CHECK_N},
+        {"latency-n", 1, 0, O_LATENCY_N}, {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"init-float", 0, 0, O_INIT_FLOAT},
+        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        const char *s = optarg, *a = argv[optind - 1];
+        char opt[24];
+        snprintf(opt, sizeof opt, "--%s", c >= O_DATASET && c <= O_HELP ? lo[c - O_DATASET].name : "");
+        switch (c) {
+        case 'h': case O_HELP: usage(stdout); return 1;
+        case ':': fprintf(stderr, "bitern compare: %s needs a value\n", a); return -1;
+        case '?': fprintf(stderr, "bitern compare: unknown option '%s'\n", a); return -1;
+        case O_INIT_FLOAT: r->init_float = 1; break;
+        case O_DATASET: r->dataset = s; break;
+        case O_MODEL: r->model = s; break;
+        case O_MODELS: r->models_dir = s; break;
+        case O_OUT: r->out_dir = s; break;
+        case O_DATA_DIR: r->data_dir = s; break;
+        case O_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
+        case O_Q_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
+        case O_THREADS: if (tr_parse_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
+        case O_SEED: if (tr_parse_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
+        case O_GAMMA: if (tr_parse_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
+        case O_CHECK_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
+        case O_LATENCY_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
+        case O_LIMIT_TRAIN: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
+        default: return -1;
         }
-        if (!strcmp(a, "--init-float")) {
-            r->init_float = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2)) {
-            fprintf(stderr, "bitern compare: unexpected argument '%s'\n", a);
-            return -1;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "bitern compare: %s needs a value\n", a);
-            return -1;
-        }
-        const char *s = argv[++i];
-        if (!strcmp(a, "--dataset")) r->dataset = s;
-        else if (!strcmp(a, "--model")) r->model = s;
-        else if (!strcmp(a, "--models")) r->models_dir = s;
-        else if (!strcmp(a, "--out")) r->out_dir = s;
-        else if (!strcmp(a, "--data-dir")) r->data_dir = s;
-        else if (!strcmp(a, "--epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->epochs = (int)v; }
-        else if (!strcmp(a, "--q-epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; }
-        else if (!strcmp(a, "--threads")) { if (tr_parse_long("compare", a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
-        else if (!strcmp(a, "--seed")) { if (tr_parse_long("compare", a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
-        else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
-        else if (!strcmp(a, "--check-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
-        else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
-        else if (!strcmp(a, "--limit-train")) { if (tr_parse_long("compare", a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
-        else {
-            fprintf(stderr, "bitern compare: unknown option '%s'\n", a);
-            return -1;
-        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bitern compare: unexpected argument '%s'\n", argv[optind]);
+        return -1;
     }
     if (strcmp(r->dataset, "mnist") && strcmp(r->dataset, "fashion-mnist") && strcmp(r->dataset, "cifar10")) {
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
@@ -131,7 +139,8 @@ static int make_dir(const char *dir)
     return -1;
 }
 
-static int train_one(const cmp_run *r, cmp_model *m)
+/* 0 trained, 1 stopped by SIGINT/SIGTERM (the trainer left <model>.ckpt), -1 failed (printed). */
+static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
 {
     tr_config c;
     tr_config_defaults(&c);
@@ -147,6 +156,7 @@ static int train_one(const cmp_run *r, cmp_model *m)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
     c.log = m->log;
+    c.resume = resume;
     if (r->init_float && m->kind != CMP_FLOAT) {
         c.init = r->m[CMP_FLOAT].path;   /* trained first: the models are trained in kind order */
         c.epochs = r->q_epochs;
@@ -157,10 +167,13 @@ static int train_one(const cmp_run *r, cmp_model *m)
     fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s%s)\n", cmp_kind_name(m->kind),
             c.epochs, c.threads, c.threads > 1 ? "s" : "", c.init ? ", from the float model" : "");
     double t0 = bte_now();
-    if (tr_train_run(&c, NULL) < 0) {
+    int trc = tr_train_run(&c, NULL);
+    if (trc < 0) {
         fprintf(stderr, "bitern compare: training the %s model failed: %s\n", cmp_kind_name(m->kind), tr_error());
         return -1;
     }
+    if (trc > 0)
+        return 1;
     m->train_seconds = bte_now() - t0;
     m->trained = 1;
     /* The run is complete: its checkpoint (the trainer's default, beside the model) has served its purpose. */
@@ -170,11 +183,25 @@ static int train_one(const cmp_run *r, cmp_model *m)
     return 0;
 }
 
-/* The kernel levels this CPU runs, best first. */
+/* The level BITERN_ISA leaves (the best the CPU has without it), read once before any bitern_set_isa. */
+static bitern_isa cap_level(void)
+{
+    static int cap = -1;
+    if (cap < 0) {
+        const char *name = bitern_isa_name();
+        cap = BITERN_ISA_SCALAR;
+        for (int i = 0; i < BITERN_ISA_COUNT; i++)
+            if (!strcmp(name, bitern_isa_level_name((bitern_isa)i)))
+                cap = i;
+    }
+    return (bitern_isa)cap;
+}
+
+/* The kernel levels this CPU runs, best first, none above BITERN_ISA's cap. */
 static int levels(bitern_isa *out)
 {
     int n = 0;
-    for (int i = BITERN_ISA_COUNT - 1; i >= 0; i--)
+    for (int i = (int)cap_level(); i >= 0; i--)
         if (bitern_isa_supported((bitern_isa)i))
             out[n++] = (bitern_isa)i;
     return n;
@@ -233,14 +260,60 @@ static int measure_level(const cmp_run *r, const cmp_model *m, bte_engine *e, co
     return 0;
 }
 
+/* A file named for a role must hold that kind of model: a ternary model copied to binary.btn would otherwise be
+ * reported as binary. The depths decide float, binary and ternary; SQ needs one quantized layer (it may end all
+ * binary or all ternary), and its log, when there is one, must say sq, as each log must say its model's kind. */
+static int check_role(const cmp_model *m, bte_engine *e)
+{
+    int nb = 0, nt = 0;
+    for (int i = 0; i < bte_n_ops(e); i++) {
+        bte_op_info inf;
+        bte_op_get(e, i, &inf);
+        nb += inf.depth == TR_DEPTH_BINARY;
+        nt += inf.depth == TR_DEPTH_TERNARY;
+    }
+    const char *why = NULL;
+    if (m->kind == CMP_FLOAT && nb + nt)
+        why = "has quantized layers";
+    else if (m->kind == CMP_BINARY && (!nb || nt))
+        why = nt ? "has ternary layers" : "has no binary layer";
+    else if (m->kind == CMP_TERNARY && (!nt || nb))
+        why = nb ? "has binary layers" : "has no ternary layer";
+    else if (m->kind == CMP_SQ && !(nb + nt))
+        why = "has no quantized layer";
+    if (why) {
+        fprintf(stderr, "bitern compare: %s is the %s model of the folder, but it %s (%d binary, %d ternary): "
+                        "not a %s model\n", m->path, cmp_kind_name(m->kind), why, nb, nt, cmp_kind_name(m->kind));
+        return -1;
+    }
+    if (m->has_trace && m->trace.quant[0] && strcmp(m->trace.quant, cmp_kind_name(m->kind))) {
+        fprintf(stderr, "bitern compare: %s says its model was trained --quant %s, not %s\n", m->log,
+                m->trace.quant, cmp_kind_name(m->kind));
+        return -1;
+    }
+    return 0;
+}
+
 /* Measures one model at every level; the engine is kept in *keep for the interleaved latency pass. */
-static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, const float *x, bte_engine **keep)
+static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, float *x, bte_engine **keep)
 {
     const uint8_t *y = test->y;
     size_t n = test->n;
-    bte_engine *e = bte_load(m->path);
+    tr_model tm;
+    if (tr_model_load(m->path, &tm, 1) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    /* The test images as this model was trained to see them: its stored normalisation, not the dataset's. */
+    tr_dataset own = *test;
+    if (tm.in_c == test->c) {
+        tr_model_apply_norm(&tm, &own);
+        bte_dataset_floats(&own, 0, n, x);
+    }
+    bte_engine *e = bte_compile(&tm);
+    tr_model_free(&tm);
     if (!e) {
-        fprintf(stderr, "bitern compare: %s\n", bte_error());
+        fprintf(stderr, "bitern compare: %s: %s\n", m->path, bte_error());
         return -1;
     }
     int ic, ih, iw, nc;
@@ -261,6 +334,8 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, co
     m->n_ops = bte_n_ops(e) < CMP_MAX_OPS ? bte_n_ops(e) : CMP_MAX_OPS;
     for (int i = 0; i < m->n_ops; i++)
         bte_op_get(e, i, &m->ops[i]);
+    if (check_role(m, e) < 0)
+        goto out;
     bitern_isa lv[BITERN_ISA_COUNT];
     int nl = levels(lv);
     /* A float model is measured at the top level only (its GEMM gives the same logits at every level). */
@@ -274,13 +349,135 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, co
     }
     rc = 0;
 out:
-    bitern_set_isa("native");
+    bitern_set_isa(bitern_isa_level_name(cap_level()));   /* back to the level the run was given */
     free(top_pred);
     if (rc == 0)
         *keep = e;
     else
         bte_free(e);
     return rc;
+}
+
+/* What a rerun must match to keep the finished models of an interrupted run. */
+static void run_config(const cmp_run *r, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu",
+             r->dataset, r->spec, r->epochs, r->q_epochs, r->init_float, r->seed, r->gamma, r->limit_train);
+}
+
+static int stopped_status(const char *doing)
+{
+    int sig = tr_train_stop_signal();
+    fprintf(stderr, "bitern compare: %s: stopped while %s; the finished models are kept, and running the same "
+                    "command again continues from where this one stopped\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+            doing);
+    return 128 + sig;
+}
+
+static const char *const folder_names[] = {"float.btn", "float.jsonl", "binary.btn", "binary.jsonl", "ternary.btn",
+                                           "ternary.jsonl", "sq.btn", "sq.jsonl"};
+static const char *const result_names[] = {"results.md", "results.csv", "results.json"};
+
+/* A training run: the marker goes down before anything changes (an old manifest goes away with it), so a run
+ * killed at any moment leaves a folder that reads as unfinished. The same command again resumes. */
+static int begin_run(const cmp_run *r, const char *dir, cmp_folder *mk, int *resuming)
+{
+    char cfg[sizeof mk->config];
+    run_config(r, cfg, sizeof cfg);
+    int have = cmp_folder_read(dir, CMP_FOLDER_MARKER, mk);
+    if (have < 0)
+        return -1;
+    *resuming = have == 0 && !strcmp(mk->config, cfg);
+    if (have == 0 && !*resuming)
+        fprintf(stderr, "bitern compare: %s held an unfinished run of other settings: starting over\n", dir);
+    if (!*resuming) {
+        memset(mk, 0, sizeof *mk);
+        snprintf(mk->kind, sizeof mk->kind, "incomplete");
+        snprintf(mk->config, sizeof mk->config, "%s", cfg);
+    }
+    if (cmp_folder_write(dir, CMP_FOLDER_MARKER, mk) < 0)
+        return -1;
+    return cmp_folder_remove(dir, CMP_FOLDER_MANIFEST);
+}
+
+/* A model this (resumed) run already finished: listed in the marker, and its file and log still as listed. */
+static int finished_before(const cmp_folder *mk, const char *dir, const char *name)
+{
+    const cmp_folder_file *want = cmp_folder_find(mk, name);
+    cmp_folder_file got;
+    return want && cmp_folder_hash(dir, name, &got) == 0 && got.size == want->size && got.hash == want->hash;
+}
+
+/* 0 trained (or kept from the interrupted run), 1 stopped, -1 failed. */
+static int train_model(const cmp_run *r, cmp_model *m, const char *dir, cmp_folder *mk, int resuming)
+{
+    char btn[32], log[32], ckpt[4200];
+    snprintf(btn, sizeof btn, "%s.btn", cmp_kind_name(m->kind));
+    snprintf(log, sizeof log, "%s.jsonl", cmp_kind_name(m->kind));
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", m->path);
+    if (resuming && finished_before(mk, dir, btn) && finished_before(mk, dir, log)) {
+        fprintf(stderr, "bitern compare: the %s model was finished by the interrupted run: kept\n",
+                cmp_kind_name(m->kind));
+        return 0;
+    }
+    int t = train_one(r, m, resuming && access(ckpt, F_OK) == 0 ? ckpt : NULL);
+    if (t)
+        return t;
+    if (cmp_folder_add(mk, dir, btn) < 0 || cmp_folder_add(mk, dir, log) < 0 ||
+        cmp_folder_write(dir, CMP_FOLDER_MARKER, mk) < 0)
+        return -1;
+    return 0;
+}
+
+/* --models DIR: the folder must be one finished run; --out must not name one of its files either. */
+static int check_models_folder(const cmp_run *r, const char *out_dir)
+{
+    if (cmp_folder_check(r->models_dir, folder_names, 8) < 0)
+        return -1;
+    tr_path_set ps = {0};
+    char in[8][4200], out[4][4200];
+    for (int i = 0; i < 8; i++) {
+        snprintf(in[i], sizeof in[i], "%s/%s", r->models_dir, folder_names[i]);
+        tr_paths_add(&ps, "the model folder's", in[i], 0, 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        snprintf(out[i], sizeof out[i], "%s/%s", out_dir, i < 3 ? result_names[i] : CMP_FOLDER_MANIFEST);
+        tr_paths_add(&ps, "the results'", out[i], 1, 0);
+    }
+    if (tr_paths_check(&ps) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    return 0;
+}
+
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Last: the manifest of every file of the run, then the marker goes. A folder of results only (--out beside
+ * --models) lists its results: models found there later are not this run's. */
+static int finish_run(const cmp_run *r, const char *dir)
+{
+    cmp_folder mf;
+    memset(&mf, 0, sizeof mf);
+    snprintf(mf.kind, sizeof mf.kind, "manifest");
+    run_config(r, mf.config, sizeof mf.config);
+    if (!r->models_dir || same_dir(r->models_dir, dir))
+        for (int i = 0; i < 8; i++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, folder_names[i]);
+            if (access(path, F_OK) == 0 && cmp_folder_add(&mf, dir, folder_names[i]) < 0)
+                return -1;
+        }
+    for (int i = 0; i < 3; i++)
+        if (cmp_folder_add(&mf, dir, result_names[i]) < 0)
+            return -1;
+    if (cmp_folder_write(dir, CMP_FOLDER_MANIFEST, &mf) < 0)
+        return -1;
+    return cmp_folder_remove(dir, CMP_FOLDER_MARKER);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -355,6 +552,14 @@ int bitern_cmd_compare(int argc, char **argv)
     int prc = parse(argc, argv, r);
     if (prc)
         return prc > 0 ? 0 : 2;
+    cap_level();
+    struct stat mst;
+    int serr = r->models_dir && stat(r->models_dir, &mst) < 0 ? errno : 0;
+    if (r->models_dir && (serr || !S_ISDIR(mst.st_mode))) {
+        /* checked before anything is created: the results would go there by default */
+        fprintf(stderr, "bitern compare: --models %s: %s\n", r->models_dir, serr ? strerror(serr) : "not a directory");
+        return 1;
+    }
     char out_dir[4096];
     if (r->out_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->out_dir);
@@ -377,6 +582,17 @@ int bitern_cmd_compare(int argc, char **argv)
     bte_engine *engines[CMP_N_MODELS] = {0};
     if (make_dir(out_dir) < 0)
         goto out;
+    if (r->models_dir)
+        r->spec[0] = 0;   /* the logs say what was trained: parse's default architecture is not it */
+    tr_train_catch_signals();   /* a stop ends training after its batch, measuring between steps */
+    cmp_folder marker;
+    int resuming = 0;
+    if (r->models_dir) {
+        if (check_models_folder(r, out_dir) < 0)
+            goto out;
+    } else if (begin_run(r, out_dir, &marker, &resuming) < 0) {
+        goto out;
+    }
     for (int k = 0; k < CMP_N_MODELS; k++) {
         cmp_model *m = &r->m[k];
         m->kind = k;
@@ -386,10 +602,20 @@ int bitern_cmd_compare(int argc, char **argv)
             fprintf(stderr, "bitern compare: %s: path too long\n", dir);
             goto out;
         }
-        if (!r->models_dir && train_one(r, m) < 0)
-            goto out;
+        if (!r->models_dir) {
+            int t = train_model(r, m, out_dir, &marker, resuming);
+            if (t) {
+                rc = t > 0 ? stopped_status("training") : 1;
+                goto out;
+            }
+        }
         double acc;
         m->has_trace = cmp_read_trace(m->log, &m->trace, &acc) == 0;
+        struct stat lst;
+        if (!m->has_trace && stat(m->log, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+            fprintf(stderr, "bitern compare: %s: not a regular file\n", m->log);
+            goto out;
+        }
         m->train_acc = m->has_trace ? acc : -1.0;
         /* Loaded models: their logs say how they were made; a log of another dataset or architecture
          * means the folder mixes runs, and the table would compare the wrong things. */
@@ -399,7 +625,7 @@ int bitern_cmd_compare(int argc, char **argv)
                         m->trace.dataset, r->dataset);
                 goto out;
             }
-            if (k == 0 || !r->spec[0])
+            if (!r->spec[0])   /* the first log's architecture: every other log must have the same */
                 snprintf(r->spec, sizeof r->spec, "%s", m->trace.spec);
             else if (strcmp(m->trace.spec, r->spec)) {
                 fprintf(stderr, "bitern compare: %s: model '%s' differs from the float model's '%s'\n", m->log,
@@ -426,17 +652,27 @@ int bitern_cmd_compare(int argc, char **argv)
         fprintf(stderr, "bitern compare: out of memory for %zu test images\n", test.n);
         goto out;
     }
-    bte_dataset_floats(&test, 0, test.n, x);
     fprintf(stderr, "\n");
-    for (int k = 0; k < CMP_N_MODELS; k++)
+    for (int k = 0; k < CMP_N_MODELS; k++) {
         if (eval_model(r, &r->m[k], &test, x, &engines[k]) < 0)
             goto out;
+        if (tr_train_stop_signal()) {
+            rc = stopped_status("measuring");
+            goto out;
+        }
+    }
     if (interleaved_latency(r, engines, x, test.n, in_size) < 0)
         goto out;
+    if (tr_train_stop_signal()) {
+        rc = stopped_status("measuring");
+        goto out;
+    }
     if (cmp_write_reports(r) < 0)
         goto out;
     int prc2 = cmp_write_plots(r);
     if (prc2 < 0)
+        goto out;
+    if (finish_run(r, out_dir) < 0)
         goto out;
     printf("\n");
     cmp_print_markdown(r, stdout);

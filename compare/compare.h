@@ -35,6 +35,7 @@ typedef struct cmp_level {
 /* beta of each quantized layer at the end of each epoch, from the trainer's JSON-lines log. */
 typedef struct cmp_trace {
     char dataset[32], spec[1024];        /* as the log's start line says */
+    char quant[16];                      /* the log's "quant": float, binary, ternary, sq, ... */
     int epochs;                          /* planned, from the start line */
     int init_from_float;                 /* started from a trained float model (bitern train --init) */
     int n_epochs, n_layers, reg_epochs;
@@ -74,6 +75,9 @@ const char *cmp_kind_name(int kind);    /* "float", "binary", "ternary", "sq" */
 /* Parses a trainer log (train/trainer.c's JSON lines). Returns 0, or -1 if it cannot be read or has no epochs. */
 int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc);
 
+/* Builds dir/name in memory with fn(arg, stream), then replaces it atomically; 0 or -1 (message printed). */
+typedef void cmp_writer_fn(const void *arg, FILE *f);
+int cmp_write_atomic(const char *dir, const char *name, cmp_writer_fn *fn, const void *arg);
 /* results.md / results.csv / results.json in out_dir, each written atomically; 0 or -1 (message printed). */
 int cmp_write_reports(const cmp_run *r);
 /* The Markdown table on a stream (the same text as results.md). */

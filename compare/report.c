@@ -326,11 +326,10 @@ static void write_json(const cmp_run *r, FILE *f)
     fprintf(f, "]}\n");
 }
 
-/* Builds a file in memory, then replaces path atomically. */
-static int emit(const cmp_run *r, const char *name, void (*fn)(const cmp_run *, FILE *))
+int cmp_write_atomic(const char *dir, const char *name, cmp_writer_fn *fn, const void *arg)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", r->out_dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
@@ -338,7 +337,7 @@ static int emit(const cmp_run *r, const char *name, void (*fn)(const cmp_run *, 
         fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
         return -1;
     }
-    fn(r, f);
+    fn(arg, f);
     if (fclose(f) != 0) {
         free(buf);
         fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
@@ -353,10 +352,15 @@ static int emit(const cmp_run *r, const char *name, void (*fn)(const cmp_run *, 
     return rc;
 }
 
+static void md_writer(const void *r, FILE *f) { cmp_print_markdown(r, f); }
+static void csv_writer(const void *r, FILE *f) { write_csv(r, f); }
+static void json_writer(const void *r, FILE *f) { write_json(r, f); }
+
 int cmp_write_reports(const cmp_run *r)
 {
-    if (emit(r, "results.md", cmp_print_markdown) < 0 || emit(r, "results.csv", write_csv) < 0 ||
-        emit(r, "results.json", write_json) < 0)
+    if (cmp_write_atomic(r->out_dir, "results.md", md_writer, r) < 0 ||
+        cmp_write_atomic(r->out_dir, "results.csv", csv_writer, r) < 0 ||
+        cmp_write_atomic(r->out_dir, "results.json", json_writer, r) < 0)
         return -1;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "files.h"
 
 /* The number after "key": in s, or fallback when the key is absent. */
 static double num_after(const char *s, const char *key, double fallback)
@@ -68,7 +69,7 @@ static void str_after(const char *s, const char *key, char *out, size_t cap)
 
 int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = tr_fopen_regular(path);   /* a FIFO in place of a log must not block */
     if (!f)
         return -1;
     memset(t, 0, sizeof *t);
@@ -85,6 +86,7 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
             t->init_from_float = strstr(line, "\"init_from_float\":true") != NULL;
             str_after(line, "\"dataset\":\"", t->dataset, sizeof t->dataset);
             str_after(line, "\"model\":\"", t->spec, sizeof t->spec);
+            str_after(line, "\"quant\":\"", t->quant, sizeof t->quant);
         } else if (strstr(line, "{\"final\":true")) {
             *final_acc = num_after(line, "\"test_acc\":", -1.0);
         } else if (strstr(line, "{\"epoch\":")) {

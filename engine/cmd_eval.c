@@ -5,6 +5,7 @@
  */
 #include <cblas.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "engine.h"
 #include "json_out.h"
 #include "measure.h"
+#include "files.h"
+#include "model_file.h"
 #include "serial.h"
 #include "train.h"
 
@@ -42,41 +45,38 @@ typedef bte_eval_opts opts;
 
 int bte_eval_parse_args(int argc, char **argv, opts *o)
 {
+    enum { O_DATASET = 256, O_DATA_DIR, O_ISA, O_THREADS, O_LIMIT, O_LATENCY_N, O_JSON, O_HELP, O_PREDICTIONS };
+    static const struct option lo[] = {
+        {"dataset", 1, 0, O_DATASET}, {"data-dir", 1, 0, O_DATA_DIR}, {"isa", 1, 0, O_ISA},
+        {"threads", 1, 0, O_THREADS}, {"limit", 1, 0, O_LIMIT}, {"latency-n", 1, 0, O_LATENCY_N},
+        {"json", 0, 0, O_JSON}, {"help", 0, 0, O_HELP}, {"predictions", 1, 0, O_PREDICTIONS}, {0, 0, 0, 0}};
     *o = (opts){.dataset = NULL, .threads = 1, .limit = 0, .lat_n = 1000};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
+    optind = 0;   /* a full reset: the fuzzer parses many command lines in one process */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        const char *v = optarg, *a = argv[optind - 1];
+        switch (c) {
+        case 'h': case O_HELP: usage(stdout); return 1;
+        case ':': fprintf(stderr, "bitern eval: %s needs a value\n", a); return -1;
+        case '?': fprintf(stderr, "bitern eval: unknown option '%s'\n", a); return -1;
+        case O_JSON: o->json = 1; break;
+        case O_DATASET: o->dataset = v; break;
+        case O_DATA_DIR: o->data_dir = v; break;
+        case O_ISA: o->isa = v; break;
+        case O_PREDICTIONS: o->predictions = v; break;
+        case O_THREADS: if (tr_parse_long("eval", "--threads", v, 1, 256, &o->threads) < 0) return -1; break;
+        case O_LIMIT: if (tr_parse_long("eval", "--limit", v, 1, 1L << 30, &o->limit) < 0) return -1; break;
+        case O_LATENCY_N: if (tr_parse_long("eval", "--latency-n", v, 1, 1L << 30, &o->lat_n) < 0) return -1; break;
+        default: return -1;
         }
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if (a[0] != '-' || a[1] != '-') {
-            if (o->model) {
-                fprintf(stderr, "bitern eval: more than one model given ('%s', '%s')\n", o->model, a);
-                return -1;
-            }
-            o->model = a;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "bitern eval: %s needs a value\n", a);
+    }
+    for (int i = optind; i < argc; i++) {
+        if (o->model) {
+            fprintf(stderr, "bitern eval: more than one model given ('%s', '%s')\n", o->model, argv[i]);
             return -1;
         }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--dataset")) o->dataset = v;
-        else if (!strcmp(a, "--data-dir")) o->data_dir = v;
-        else if (!strcmp(a, "--isa")) o->isa = v;
-        else if (!strcmp(a, "--predictions")) o->predictions = v;
-        else if (!strcmp(a, "--threads")) { if (tr_parse_long("eval", a, v, 1, 256, &o->threads) < 0) return -1; }
-        else if (!strcmp(a, "--limit")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->limit) < 0) return -1; }
-        else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("eval", a, v, 1, 1L << 30, &o->lat_n) < 0) return -1; }
-        else {
-            fprintf(stderr, "bitern eval: unknown option '%s'\n", a);
-            return -1;
-        }
+        o->model = argv[i];
     }
     if (!o->model || !o->dataset) {
         fprintf(stderr, "bitern eval: a model file and --dataset are required\n");
@@ -203,26 +203,45 @@ int bitern_cmd_eval(int argc, char **argv)
         fprintf(stderr, "bitern eval: --isa %s: %s\n", o.isa, bitern_last_error());
         return 2;
     }
-    if (o.predictions && tr_check_writable("--predictions", o.predictions, 1) < 0) {
-        fprintf(stderr, "bitern eval: %s\n", tr_error());
-        return 2;
+    if (o.predictions) {
+        /* the one output: it must not name the model or a dataset file (an aliased path would overwrite them) */
+        tr_path_set ps = {0};
+        tr_paths_add(&ps, "the model", o.model, 0, 0);
+        tr_paths_add(&ps, "--predictions", o.predictions, 1, 0);
+        char data[TR_DATASET_MAX_FILES][TR_DATA_PATH_MAX];
+        int nd = tr_dataset_files(o.dataset, o.data_dir, data);
+        for (int i = 0; i < nd; i++)
+            tr_paths_add(&ps, "the dataset file", data[i], 0, 0);
+        if (tr_paths_check(&ps) < 0 || tr_check_writable("--predictions", o.predictions, 1) < 0) {
+            fprintf(stderr, "bitern eval: %s\n", tr_error());
+            return 2;
+        }
     }
     /* Our threads split the batch: OpenBLAS threads under them would only fight for the same cores. */
     openblas_set_num_threads(1);
-    bte_engine *e = bte_load(o.model);
-    if (!e) {
-        fprintf(stderr, "bitern eval: %s\n", bte_error());
-        return 1;
-    }
     tr_dataset train = {0}, test = {0};
     float *x = NULL;
     bte_results r = {0};
     int rc = 1;
+    /* The model is kept until the dataset is there: its stored input normalisation is what the test images
+     * must get (tr_model_apply_norm), as train --eval gives them. */
+    tr_model m;
+    if (tr_model_load(o.model, &m, 1) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", tr_error());
+        return 1;
+    }
+    bte_engine *e = bte_compile(&m);
+    if (!e) {
+        fprintf(stderr, "bitern eval: %s\n", bte_error());
+        tr_model_free(&m);
+        return 1;
+    }
     if (tr_dataset_load(o.dataset, o.data_dir, &train, &test) < 0) {
         fprintf(stderr, "bitern eval: %s\n", tr_error());
         goto out;
     }
     tr_dataset_free(&train);
+    tr_model_apply_norm(&m, &test);
     int ic, ih, iw, nc;
     bte_shape(e, &ic, &ih, &iw, &nc);
     if (test.c != ic || test.h != ih || test.w != iw) {
@@ -267,5 +286,6 @@ out:
     free(x);
     tr_dataset_free(&test);
     bte_free(e);
+    tr_model_free(&m);
     return rc;
 }

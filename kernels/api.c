@@ -42,8 +42,52 @@ static int check_size(size_t rows, size_t per_row, size_t size, const char *what
 
 static inline size_t i8_stride(size_t k) { return k; }
 
+/* Bits at positions >= n in the last word of a block row. */
+static uint64_t padding_mask(size_t n) { return (n & 63) ? ~(uint64_t)0 << (n & 63) : 0; }
+
+/* What the checked ops verify of a packed operand, O(1) per row (bitern.h says the same): the last word of each
+ * B1 row has no bit set at or beyond k; the last mask/sign pair of each T2 row has none either, and no sign bit
+ * outside its mask. Variants differ on non-canonical input (b1b1 counts padding bits as elements), so these are
+ * what would give a wrong answer for short rows without a word of warning. */
+static int check_rows_b1(const uint64_t *p, size_t rows, size_t k, const char *fn, const char *what)
+{
+    if (!k)
+        return BITERN_OK;
+    size_t wpr = bitern_b1_words(k);
+    uint64_t pad = padding_mask(k);
+    for (size_t r = 0; r < rows; r++)
+        if (p[r * wpr + wpr - 1] & pad)
+            return bitern_fail(BITERN_EFORMAT, "%s: %s row %zu: B1 padding bits (positions >= k = %zu) are set", fn,
+                               what, r, k);
+    return BITERN_OK;
+}
+
+static int check_rows_t2(const uint64_t *p, size_t rows, size_t k, const char *fn, const char *what)
+{
+    if (!k)
+        return BITERN_OK;
+    size_t wpr = bitern_t2_words(k);
+    uint64_t pad = padding_mask(k);
+    for (size_t r = 0; r < rows; r++) {
+        uint64_t mask = p[r * wpr + wpr - 2], sign = p[r * wpr + wpr - 1];
+        if ((mask | sign) & pad)
+            return bitern_fail(BITERN_EFORMAT, "%s: %s row %zu: T2 padding bits (positions >= k = %zu) are set", fn,
+                               what, r, k);
+        if (sign & ~mask)
+            return bitern_fail(BITERN_EFORMAT, "%s: %s row %zu: T2 sign bits outside the non-zero mask in the last "
+                               "word", fn, what, r);
+    }
+    return BITERN_OK;
+}
+
+static int check_rows_i8(const int8_t *p, size_t rows, size_t k, const char *fn, const char *what)
+{
+    (void)p, (void)rows, (void)k, (void)fn, (void)what;
+    return BITERN_OK;
+}
+
 /* Word strides of W and X rows, per op. */
-#define DEFINE_OPS(op, XT, wstride, xstride)                                                                        \
+#define DEFINE_OPS(op, XT, wstride, xstride, wcheck, xcheck)                                                        \
     int bitern_dot_##op(const uint64_t *w, const XT *x, size_t k, int32_t *out)                                     \
     {                                                                                                               \
         CHECK(check_k(k, "dot_" #op));                                                                              \
@@ -52,6 +96,8 @@ static inline size_t i8_stride(size_t k) { return k; }
             NONNULL(w, "dot_" #op);                                                                                 \
             NONNULL(x, "dot_" #op);                                                                                 \
         }                                                                                                           \
+        CHECK(wcheck(w, 1, k, "dot_" #op, "w"));                                                                    \
+        CHECK(xcheck(x, 1, k, "dot_" #op, "x"));                                                                    \
         GET_TABLE(t);                                                                                               \
         *out = t->dot_##op(w, x, k);                                                                                \
         return BITERN_OK;                                                                                           \
@@ -67,6 +113,8 @@ static inline size_t i8_stride(size_t k) { return k; }
                 NONNULL(w, "gemv_" #op);                                                                            \
                 NONNULL(x, "gemv_" #op);                                                                            \
             }                                                                                                       \
+            CHECK(wcheck(w, m, k, "gemv_" #op, "W"));                                                               \
+            CHECK(xcheck(x, 1, k, "gemv_" #op, "x"));                                                               \
         }                                                                                                           \
         GET_TABLE(t);                                                                                               \
         t->gemv_##op(w, x, y, m, k);                                                                                \
@@ -84,17 +132,19 @@ static inline size_t i8_stride(size_t k) { return k; }
                 NONNULL(w, "gemm_" #op);                                                                            \
                 NONNULL(x, "gemm_" #op);                                                                            \
             }                                                                                                       \
+            CHECK(wcheck(w, m, k, "gemm_" #op, "W"));                                                               \
+            CHECK(xcheck(x, n, k, "gemm_" #op, "X"));                                                               \
         }                                                                                                           \
         GET_TABLE(t);                                                                                               \
         t->gemm_##op(w, x, c, m, n, k);                                                                             \
         return BITERN_OK;                                                                                           \
     }
 
-DEFINE_OPS(b1b1, uint64_t, bitern_b1_words, bitern_b1_words)
-DEFINE_OPS(t2t2, uint64_t, bitern_t2_words, bitern_t2_words)
-DEFINE_OPS(t2b1, uint64_t, bitern_t2_words, bitern_b1_words)
-DEFINE_OPS(b1i8, int8_t, bitern_b1_words, i8_stride)
-DEFINE_OPS(t2i8, int8_t, bitern_t2_words, i8_stride)
+DEFINE_OPS(b1b1, uint64_t, bitern_b1_words, bitern_b1_words, check_rows_b1, check_rows_b1)
+DEFINE_OPS(t2t2, uint64_t, bitern_t2_words, bitern_t2_words, check_rows_t2, check_rows_t2)
+DEFINE_OPS(t2b1, uint64_t, bitern_t2_words, bitern_b1_words, check_rows_t2, check_rows_b1)
+DEFINE_OPS(b1i8, int8_t, bitern_b1_words, i8_stride, check_rows_b1, check_rows_i8)
+DEFINE_OPS(t2i8, int8_t, bitern_t2_words, i8_stride, check_rows_t2, check_rows_i8)
 
 /* ---- packing ---- */
 static int check_finite(const bitern_kernels *t, const float *x, size_t n, const char *fn)
@@ -231,9 +281,6 @@ int bitern_unpack_t2_f32(const uint64_t *p, size_t n, float *out)
         out[i] = (float)bitern_t2_get(p, i);
     return BITERN_OK;
 }
-
-/* Bits at positions >= n in the last word of a block row. */
-static uint64_t padding_mask(size_t n) { return (n & 63) ? ~(uint64_t)0 << (n & 63) : 0; }
 
 int bitern_b1_check(const uint64_t *p, size_t n)
 {

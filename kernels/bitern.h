@@ -196,7 +196,12 @@ BITERN_API int bitern_unpack_t3_i8(const uint64_t *p, size_t n, int8_t *out);
 BITERN_API int bitern_unpack_t3_f32(const uint64_t *p, size_t n, float *out);
 BITERN_API int bitern_t3_check(const uint64_t *p, size_t n);
 
-/* ---- Operations (checked: NULL pointers with non-zero sizes, k > BITERN_MAX_K, m*n overflow) ---- */
+/* ---- Operations (checked) ----
+ * Every entry point below returns BITERN_EINVAL for NULL pointers with non-zero sizes, k > BITERN_MAX_K and sizes
+ * that overflow, and BITERN_EFORMAT for a packed operand whose rows are visibly not canonical, checking O(1) per
+ * row: the last word of each B1 row must have no bit at positions >= k, the last mask/sign pair of each T2 row
+ * neither, nor a sign bit outside its mask. NOT checked (O(k) per row): sign bits outside the mask in the T2
+ * words before the last; bitern_t2_check does the full check, as the .btn loader does once per file. */
 BITERN_API int bitern_dot_b1b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
 BITERN_API int bitern_dot_t2t2(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);
 BITERN_API int bitern_dot_t2b1(const uint64_t *w, const uint64_t *x, size_t k, int32_t *out);

@@ -116,3 +116,52 @@ Test(ops, argument_errors)
     cr_assert_eq(bitern_dot_t2t2(NULL, NULL, 0, &r), BITERN_OK);
     cr_assert_eq(r, 0);
 }
+
+/* The checked ops refuse operands whose rows are visibly not canonical (bitern.h: the last word of each row),
+ * in any row, for each op and each operand; with the rows canonical again they give the exact answer. */
+Test(ops, checked_ops_refuse_padding_and_stray_signs)
+{
+    static const size_t ks[] = { 1, 10, 63, 65, 100, 127, 129 };
+    const uint64_t pad = 1ULL << 63;   /* k % 64 != 0 below: bit 63 of the last word is always padding */
+    int32_t r, y[3], c[6];
+    int8_t x8[130] = { 0 };
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        size_t k = ks[i], bw = bitern_b1_words(k), tw = bitern_t2_words(k);
+        uint64_t W[3 * 3] = { 0 }, X[2 * 3] = { 0 }, WT[3 * 6] = { 0 }, XT[2 * 6] = { 0 };
+        cr_assert_eq(bitern_gemm_b1b1(W, X, c, 3, 2, k), BITERN_OK);
+        cr_assert_eq(c[5], (int32_t)k, "all +1: k");
+        W[2 * bw - 1] = pad;   /* row 1 of W */
+        cr_assert_eq(bitern_gemv_b1b1(W, X, y, 3, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemm_b1b1(W, X, c, 3, 2, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemv_b1i8(W, x8, y, 3, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemm_b1i8(W, x8, c, 3, 1, k), BITERN_EFORMAT, "k=%zu", k);
+        W[2 * bw - 1] = 0;
+        X[2 * bw - 1] = pad;   /* row 1 of X */
+        cr_assert_eq(bitern_gemm_b1b1(W, X, c, 3, 2, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemm_t2b1(WT, X, c, 3, 2, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_dot_b1b1(W, X + bw, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_dot_b1b1(X + bw, W, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        X[2 * bw - 1] = 0;
+        WT[3 * tw - 2] = pad;   /* mask padding, row 2 of W */
+        cr_assert_eq(bitern_gemv_t2t2(WT, XT, y, 3, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemv_t2i8(WT, x8, y, 3, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_gemm_t2b1(WT, X, c, 3, 2, k), BITERN_EFORMAT, "k=%zu", k);
+        WT[3 * tw - 2] = 0;
+        WT[tw - 1] = pad;   /* sign padding, row 0 */
+        cr_assert_eq(bitern_dot_t2b1(WT, X, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_dot_t2i8(WT, x8, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        WT[tw - 1] = 0;
+        XT[2 * tw - 1] = 1;   /* a sign bit inside k but outside the (empty) mask: row 1 of X */
+        cr_assert_eq(bitern_gemm_t2t2(WT, XT, c, 3, 2, k), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_dot_t2t2(WT, XT + tw, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        cr_assert_eq(bitern_dot_t2t2(XT + tw, WT, k, &r), BITERN_EFORMAT, "k=%zu", k);
+        XT[2 * tw - 2] = 1;   /* under its mask now: element 64 * (last block) is -1, canonical */
+        cr_assert_eq(bitern_dot_t2t2(XT + tw, XT + tw, k, &r), BITERN_OK, "k=%zu", k);
+        cr_assert_eq(r, 1, "k=%zu: (-1)(-1)", k);
+        cr_assert_eq(bitern_gemm_t2t2(WT, XT, c, 3, 2, k), BITERN_OK, "k=%zu", k);
+    }
+    /* The probe's case: k = 10 with padding set gave rc 0 and -98. */
+    uint64_t w = 1ULL << 40, x = 0;
+    cr_assert_eq(bitern_dot_b1b1(&w, &x, 10, &r), BITERN_EFORMAT);
+    cr_assert(strstr(bitern_last_error(), "padding") != NULL);
+}

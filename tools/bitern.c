@@ -5,6 +5,9 @@
 
 #include "bitern.h"
 #include "commands.h"
+#ifdef BITERN_HAVE_TRAIN
+#include "util.h"
+#endif
 
 static const struct {
     const char *name;
@@ -53,8 +56,18 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            /* Every command checks BITERN_ISA before any work: a bad value must not surface only at the end of
+             * a training run, nor be named as something else. `info` reports it in its own output. */
+#ifdef BITERN_HAVE_TRAIN
+            tr_set_command(commands[i].name);   /* the trainer's out-of-memory messages name this command */
+#endif
+            if (strcmp(argv[1], "info") && bitern_init() != BITERN_OK) {
+                fprintf(stderr, "bitern %s: %s\n", argv[1], bitern_last_error());
+                return 2;
+            }
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "bitern: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

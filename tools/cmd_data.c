@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <getopt.h>
 
 #include "commands.h"
 #include "data_cmd.h"
 #include "fetch.h"
 #include "sha256.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -133,7 +135,7 @@ static int verify_one(const ds_dataset *d, const char *data_dir, int named, int 
             continue;
         }
         if (bt_sha256_file(p, hex) < 0) {
-            fprintf(stderr, "bitern data verify: %s: cannot read: %s\n", p, strerror(errno));
+            fprintf(stderr, "bitern data verify: %s\n", tr_error());
             ++*nbad;
             continue;
         }
@@ -176,28 +178,35 @@ int bitern_cmd_data(int argc, char **argv)
     int nnames = 0;
     if (!names)
         return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    static const struct option lo[] = {{"data-dir", 1, 0, 'd'}, {"mirror", 1, 0, 'm'}, {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        const char *a = argv[optind - 1];
+        if (c == 'h') {
             usage(stdout);
             free(names);
             return 0;
-        } else if (!strcmp(a, "--data-dir") || !strcmp(a, "--mirror")) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "bitern data: %s needs a value\n", a);
-                free(names);
-                return 2;
-            }
-            *(a[2] == 'd' ? &data_dir : &mirror) = argv[++i];
-        } else if (a[0] == '-') {
+        }
+        if (c == ':' || ((c == 'd' || c == 'm') && !optarg[0])) {
+            fprintf(stderr, "bitern data: %s needs a value\n", c == ':' ? a : c == 'd' ? "--data-dir" : "--mirror");
+            free(names);
+            return 2;
+        }
+        if (c == '?') {
             fprintf(stderr, "bitern data: unknown option '%s' (bitern data --help)\n", a);
             free(names);
             return 2;
-        } else if (!sub) {
-            sub = a;
-        } else {
-            names[nnames++] = argv[i];
         }
+        *(c == 'd' ? &data_dir : &mirror) = optarg;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (!sub)
+            sub = argv[i];
+        else
+            names[nnames++] = argv[i];
     }
     int rc = 2;
     if (!sub) {

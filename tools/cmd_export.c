@@ -7,6 +7,7 @@
 #include <bitern.h>
 
 #include "commands.h"
+#include "files.h"
 #include "model_file.h"
 #include "onnx_export.h"
 #include "serial.h"
@@ -55,7 +56,10 @@ int bitern_cmd_export(int argc, char **argv)
         return 2;
     }
     const char *in = argv[optind], *out = argv[optind + 1];
-    if (tr_check_writable("the output", out, 1) < 0) {
+    tr_path_set ps = {0};   /* `bitern export m.btn m.btn` would replace the model by its ONNX form */
+    tr_paths_add(&ps, "the model", in, 0, 0);
+    tr_paths_add(&ps, "the output", out, 1, 0);
+    if (tr_paths_check(&ps) < 0 || tr_check_writable("the output", out, 1) < 0) {
         fprintf(stderr, "bitern export: %s\n", tr_error());
         return 1;
     }

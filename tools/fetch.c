@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bitern.h"
@@ -43,6 +44,12 @@ int fetch_available(void) { return 1; }
 
 int fetch_url(const char *url, int fd, char sha256[65], uint64_t *bytes, char *err, size_t errcap)
 {
+    /* A local mirror's FIFO would block curl's open forever: refused first, as every file bitern reads is. */
+    struct stat lst;
+    if (!strncmp(url, "file://", 7) && stat(url + 7, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+        snprintf(err, errcap, "%s: not a regular file", url + 7);
+        return -1;
+    }
     static int inited;
     if (!inited) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

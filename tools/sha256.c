@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "files.h"
+#include "util.h"
 
 /* Thin wrappers, so the one choice of library (sha256.h says why nettle) sits in this file alone. */
 void bt_sha256_init(bt_sha256_ctx *c) { sha256_init(c); }
@@ -23,7 +27,7 @@ void bt_sha256_hex(const uint8_t digest[32], char hex[65])
 
 int bt_sha256_file(const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = tr_fopen_regular(path);   /* a FIFO would block: refused before a blocking open */
     if (!f)
         return -1;
     bt_sha256_ctx c;
@@ -36,7 +40,7 @@ int bt_sha256_file(const char *path, char hex[65])
     fclose(f);
     if (err) {
         errno = err;
-        return -1;
+        return tr_fail("%s: cannot read: %s", path, strerror(err));
     }
     uint8_t d[32];
     bt_sha256_final(&c, d);

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
+#include "util.h"
+
 struct untar {
     struct archive *a;
     int fd;             /* ours: libarchive reads it but neither opens nor closes it */
@@ -52,11 +55,9 @@ untar *untar_open(const char *path, uint64_t max_member)
     if (archive_read_support_format_tar(t->a) != ARCHIVE_OK || archive_read_support_filter_gzip(t->a) != ARCHIVE_OK ||
         archive_read_support_filter_none(t->a) != ARCHIVE_OK)
         fail(t, "libarchive lacks its tar reader or built-in gzip (zlib) support");
-    else if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        char what[300];
-        snprintf(what, sizeof what, "cannot open: %s", strerror(errno));
-        fail(t, what);
-    } else if (archive_read_open_fd(t->a, t->fd, 1 << 17) != ARCHIVE_OK)
+    else if ((t->fd = tr_open_regular(path)) < 0)   /* a FIFO would block: refused before a blocking open */
+        fail(t, tr_error());
+    else if (archive_read_open_fd(t->a, t->fd, 1 << 17) != ARCHIVE_OK)
         fail_archive(t, "not readable as a tar or tar.gz");
     return t;
 }

@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,103 +92,146 @@ static int pick(const char *opt, const char *v, const char *const *names, int n,
 }
 
 /* Options that cannot all hold: refused rather than one silently winning. */
-static int contradictory(const tr_config *c, const char *eval_path)
+static int contradictory(const tr_config *c, const char *eval_path, const char *not_for_eval)
 {
+    char buf[160];
     const char *msg = NULL;
-    if (eval_path && (c->out || c->ckpt || c->resume || c->log || c->stop_after || c->init))
-        msg = "--eval measures a saved model: --out, --ckpt, --resume, --init, --log and --stop-after do not apply";
-    else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
+    if (eval_path && not_for_eval) {
+        snprintf(buf, sizeof buf, "--eval measures a saved model: %s does not apply (only --dataset, --data-dir, "
+                 "--batch and --quiet do)", not_for_eval);
+        msg = buf;
+    } else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
         msg = "--ft-epochs applies to --quant sq, binary and ternary only (the others have no fine-tuning phase)";
     else if (c->ft_epochs > c->epochs)
         msg = "--ft-epochs exceeds --epochs";
     else if (c->stop_after && c->stop_after >= c->epochs)
         msg = "--stop-after must be below --epochs";
-    else if (c->out && c->ckpt && strcmp(c->out, c->ckpt) == 0)
-        msg = "--out and --ckpt name the same file";
-    else if (c->resume && c->out && strcmp(c->resume, c->out) == 0)
-        msg = "--resume names the --out file: that is a model, not a checkpoint";
+    else if (c->stop_after && !c->out && !c->ckpt)
+        msg = "--stop-after ends the run before the model is saved: it needs --ckpt or --out (whose checkpoint "
+              "it writes), else nothing of the run is kept";
     if (!msg)
         return 0;
     fprintf(stderr, "bitern train: contradictory options: %s\n", msg);
     return 1;
 }
 
+/* One row per option: getopt_long gets the names, `eval` says whether it applies to --eval. */
+enum { O_DATASET = 256, O_MODEL, O_DATA_DIR, O_OUT, O_LOG, O_CKPT, O_RESUME, O_INIT, O_EVAL, O_STOP_AFTER, O_QUANT,
+       O_OPT, O_SCHED, O_ACT, O_SCALE, O_EPOCHS, O_FT_EPOCHS, O_BATCH, O_THREADS, O_SEED, O_LR_STEP, O_P, O_AUGMENT,
+       O_LIMIT_TRAIN, O_LIMIT_TEST, O_LR, O_WD, O_MOMENTUM, O_LAMBDA, O_GAMMA, O_BETA0, O_BETA_LR, O_DEPTH_THR,
+       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_HELP };
+
+static const struct option long_opts[] = {
+    {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"data-dir", 1, 0, O_DATA_DIR}, {"out", 1, 0, O_OUT},
+    {"log", 1, 0, O_LOG}, {"ckpt", 1, 0, O_CKPT}, {"resume", 1, 0, O_RESUME}, {"init", 1, 0, O_INIT},
+    {"eval", 1, 0, O_EVAL}, {"stop-after", 1, 0, O_STOP_AFTER}, {"quant", 1, 0, O_QUANT}, {"opt", 1, 0, O_OPT},
+    {"sched", 1, 0, O_SCHED}, {"act", 1, 0, O_ACT}, {"scale", 1, 0, O_SCALE}, {"epochs", 1, 0, O_EPOCHS},
+    {"ft-epochs", 1, 0, O_FT_EPOCHS}, {"batch", 1, 0, O_BATCH}, {"threads", 1, 0, O_THREADS},
+    {"seed", 1, 0, O_SEED}, {"lr-step", 1, 0, O_LR_STEP}, {"p", 1, 0, O_P}, {"augment", 1, 0, O_AUGMENT},
+    {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"limit-test", 1, 0, O_LIMIT_TEST}, {"lr", 1, 0, O_LR},
+    {"wd", 1, 0, O_WD}, {"momentum", 1, 0, O_MOMENTUM}, {"lambda", 1, 0, O_LAMBDA}, {"gamma", 1, 0, O_GAMMA},
+    {"beta0", 1, 0, O_BETA0}, {"beta-lr", 1, 0, O_BETA_LR}, {"depth-thr", 1, 0, O_DEPTH_THR},
+    {"u0-bin", 1, 0, O_U0_BIN}, {"quant-all", 0, 0, O_QUANT_ALL}, {"quiet", 0, 0, O_QUIET},
+    {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+
+static int applies_to_eval(int o)
+{
+    return o == O_DATASET || o == O_DATA_DIR || o == O_BATCH || o == O_QUIET || o == O_EVAL;
+}
+
 int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval)
 {
     tr_config c;
     tr_config_defaults(&c);
-    const char *eval_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "--quant-all") == 0) { c.quant_all = 1; continue; }
-        if (strcmp(a, "--quiet") == 0) { c.quiet = 1; continue; }
-        if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "bitern train: %s '%s'\n", strncmp(a, "--", 2) ? "unexpected argument" : "missing value for", a);
-            usage(stderr);
-            return 2;
-        }
-        const char *v = argv[++i];
+    const char *eval_path = NULL, *not_for_eval = NULL;
+    char given[48] = "";
+    optind = 0;   /* a full reset: the fuzzer and the tests parse many command lines in one process */
+    opterr = 0;
+    int o, li;
+    while ((o = getopt_long(argc, argv, ":h", long_opts, &li)) != -1) {
+        const char *v = optarg, *a = o >= O_DATASET && o <= O_HELP ? long_opts[o - O_DATASET].name : "";
+        char opt[40];
+        snprintf(opt, sizeof opt, "--%s", a);
         long l;
         int k = 0, bad = 0;
-        if (strcmp(a, "--dataset") == 0) c.dataset = v;
-        else if (strcmp(a, "--model") == 0) c.model = v;
-        else if (strcmp(a, "--data-dir") == 0) c.data_dir = v;
-        else if (strcmp(a, "--out") == 0) c.out = v;
-        else if (strcmp(a, "--log") == 0) c.log = v;
-        else if (strcmp(a, "--ckpt") == 0) c.ckpt = v;
-        else if (strcmp(a, "--resume") == 0) c.resume = v;
-        else if (strcmp(a, "--init") == 0) c.init = v;
-        else if (strcmp(a, "--eval") == 0) eval_path = v;
-        else if (strcmp(a, "--stop-after") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.stop_after = (int)l; }
-        else if (strcmp(a, "--quant") == 0) {
-            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
-            bad = pick(a, v, q, 6, &k);
-            c.quant = (tr_quant_mode)k;
-        } else if (strcmp(a, "--opt") == 0) {
-            static const char *const o[] = {"adam", "sgd"};
-            bad = pick(a, v, o, 2, &c.opt);
-        } else if (strcmp(a, "--sched") == 0) {
-            static const char *const s[] = {"cosine", "step", "const"};
-            bad = pick(a, v, s, 3, &c.sched);
-        } else if (strcmp(a, "--act") == 0) {
-            static const char *const s[] = {"none", "binary", "ternary"};
-            bad = pick(a, v, s, 3, &c.act);
-        } else if (strcmp(a, "--scale") == 0) {
-            static const char *const s[] = {"layer", "channel"};
-            bad = pick(a, v, s, 2, &c.per_channel);
+        if (o >= O_DATASET && !applies_to_eval(o) && !not_for_eval) {
+            snprintf(given, sizeof given, "%s", opt);
+            not_for_eval = given;
         }
-        else if (strcmp(a, "--epochs") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.epochs = (int)l; }
-        else if (strcmp(a, "--ft-epochs") == 0) { bad = tr_parse_long("train", a, v, 0, 100000, &l); c.ft_epochs = (int)l; }
-        else if (strcmp(a, "--batch") == 0) { bad = tr_parse_long("train", a, v, 1, 65536, &l); c.batch = (int)l; }
-        else if (strcmp(a, "--threads") == 0) { bad = tr_parse_long("train", a, v, 1, 256, &l); c.threads = (int)l; }
-        else if (strcmp(a, "--seed") == 0) { bad = tr_parse_long("train", a, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; }
-        else if (strcmp(a, "--lr-step") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.lr_step = (int)l; }
-        else if (strcmp(a, "--p") == 0) { bad = tr_parse_long("train", a, v, 1, 2, &l); c.p = (int)l; }
-        else if (strcmp(a, "--augment") == 0) { bad = tr_parse_long("train", a, v, 0, 1, &l); c.augment = (int)l; }
-        else if (strcmp(a, "--limit-train") == 0) { bad = tr_parse_long("train", a, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; }
-        else if (strcmp(a, "--limit-test") == 0) { bad = tr_parse_long("train", a, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; }
-        else if (strcmp(a, "--lr") == 0) bad = tr_parse_float("train", a, v, 1e-8, 10, &c.lr);
-        else if (strcmp(a, "--wd") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.wd);
-        else if (strcmp(a, "--momentum") == 0) bad = tr_parse_float("train", a, v, 0, 0.999, &c.momentum);
-        else if (strcmp(a, "--lambda") == 0) bad = tr_parse_float("train", a, v, 0, 1e6, &c.lambda);
-        else if (strcmp(a, "--gamma") == 0) bad = tr_parse_float("train", a, v, 0, 1e3, &c.gamma);
-        else if (strcmp(a, "--beta0") == 0) bad = tr_parse_float("train", a, v, 0.785398, 1.5707963, &c.beta0);
-        else if (strcmp(a, "--beta-lr") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.beta_lr);
-        else if (strcmp(a, "--depth-thr") == 0) bad = tr_parse_float("train", a, v, 0, 1, &c.depth_thr);
-        else if (strcmp(a, "--u0-bin") == 0) bad = tr_parse_float("train", a, v, 0, 0.5, &c.u0_bin);
-        else {
-            fprintf(stderr, "bitern train: unknown option '%s'\n", a);
+        switch (o) {
+        case 'h': case O_HELP: usage(stdout); return 1;
+        case ':':
+            fprintf(stderr, "bitern train: missing value for '%s'\n", argv[optind - 1]);
             usage(stderr);
             return 2;
+        case '?':
+            fprintf(stderr, "bitern train: unknown option '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        case O_QUANT_ALL: c.quant_all = 1; break;
+        case O_QUIET: c.quiet = 1; break;
+        case O_DATASET: c.dataset = v; break;
+        case O_MODEL: c.model = v; break;
+        case O_DATA_DIR: c.data_dir = v; break;
+        case O_OUT: c.out = v; break;
+        case O_LOG: c.log = v; break;
+        case O_CKPT: c.ckpt = v; break;
+        case O_RESUME: c.resume = v; break;
+        case O_INIT: c.init = v; break;
+        case O_EVAL: eval_path = v; break;
+        case O_STOP_AFTER: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
+        case O_QUANT: {
+            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
+            bad = pick(opt, v, q, 6, &k);
+            c.quant = (tr_quant_mode)k;
+            break;
+        }
+        case O_OPT: { static const char *const n[] = {"adam", "sgd"}; bad = pick(opt, v, n, 2, &c.opt); break; }
+        case O_SCHED: {
+            static const char *const n[] = {"cosine", "step", "const"};
+            bad = pick(opt, v, n, 3, &c.sched);
+            break;
+        }
+        case O_ACT: {
+            static const char *const n[] = {"none", "binary", "ternary"};
+            bad = pick(opt, v, n, 3, &c.act);
+            break;
+        }
+        case O_SCALE: {
+            static const char *const n[] = {"layer", "channel"};
+            bad = pick(opt, v, n, 2, &c.per_channel);
+            break;
+        }
+        case O_EPOCHS: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.epochs = (int)l; break;
+        case O_FT_EPOCHS: bad = tr_parse_long("train", opt, v, 0, 100000, &l); c.ft_epochs = (int)l; break;
+        case O_BATCH: bad = tr_parse_long("train", opt, v, 1, 65536, &l); c.batch = (int)l; break;
+        case O_THREADS: bad = tr_parse_long("train", opt, v, 1, 256, &l); c.threads = (int)l; break;
+        case O_SEED: bad = tr_parse_long("train", opt, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; break;
+        case O_LR_STEP: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.lr_step = (int)l; break;
+        case O_P: bad = tr_parse_long("train", opt, v, 1, 2, &l); c.p = (int)l; break;
+        case O_AUGMENT: bad = tr_parse_long("train", opt, v, 0, 1, &l); c.augment = (int)l; break;
+        case O_LIMIT_TRAIN: bad = tr_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; break;
+        case O_LIMIT_TEST: bad = tr_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; break;
+        case O_LR: bad = tr_parse_float("train", opt, v, 1e-8, 10, &c.lr); break;
+        case O_WD: bad = tr_parse_float("train", opt, v, 0, 1, &c.wd); break;
+        case O_MOMENTUM: bad = tr_parse_float("train", opt, v, 0, 0.999, &c.momentum); break;
+        case O_LAMBDA: bad = tr_parse_float("train", opt, v, 0, 1e6, &c.lambda); break;
+        case O_GAMMA: bad = tr_parse_float("train", opt, v, 0, 1e3, &c.gamma); break;
+        case O_BETA0: bad = tr_parse_float("train", opt, v, 0.785398, 1.5707963, &c.beta0); break;
+        case O_BETA_LR: bad = tr_parse_float("train", opt, v, 0, 1, &c.beta_lr); break;
+        case O_DEPTH_THR: bad = tr_parse_float("train", opt, v, 0, 1, &c.depth_thr); break;
+        case O_U0_BIN: bad = tr_parse_float("train", opt, v, 0, 0.5, &c.u0_bin); break;
+        default: bad = 1; break;
         }
         if (bad)
             return 2;
     }
-    if (contradictory(&c, eval_path))
+    if (optind < argc) {
+        fprintf(stderr, "bitern train: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (contradictory(&c, eval_path, not_for_eval))
         return 2;
     *cfg = c;
     *eval = eval_path;
@@ -202,6 +246,10 @@ int bitern_cmd_train(int argc, char **argv)
     int prc = tr_train_parse_args(argc, argv, &c, &eval_path);
     if (prc)
         return prc == 1 ? 0 : prc;
+    if (!eval_path && tr_train_check_paths(&c) < 0) {
+        fprintf(stderr, "bitern train: contradictory options: %s\n", tr_error());
+        return 2;
+    }
     if (!c.quiet) {
         const char *core = getenv("OPENBLAS_CORETYPE");
         fprintf(stderr, "bitern train: OpenBLAS core %s (OPENBLAS_CORETYPE=%s), %d thread%s\n",

@@ -46,6 +46,10 @@ const char *tr_data_user_dir(char *buf, size_t cap);
 int tr_data_locate(const char *name, const char *data_dir, const char *const *files, int nfiles, int try_gz,
                    char (*paths)[TR_DATA_PATH_MAX]);
 
+/* The files tr_dataset_load would read (4 IDX or 6 CIFAR-10 paths in paths), 0 when they are not found. */
+#define TR_DATASET_MAX_FILES 6
+int tr_dataset_files(const char *name, const char *data_dir, char (*paths)[TR_DATA_PATH_MAX]);
+
 /* Finds a dataset ("mnist", "fashion-mnist", "cifar10") with tr_data_locate and loads it. */
 int tr_dataset_load(const char *name, const char *data_dir, tr_dataset *train, tr_dataset *test);
 

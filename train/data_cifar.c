@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "data.h"
+#include "files.h"
 #include "util.h"
 
 #define CIFAR_PIXELS 3072
@@ -40,11 +41,9 @@ int tr_cifar_load(const char *const *paths, int npaths, tr_dataset *out)
     uint8_t *rec = tr_alloc(CIFAR_RECORD, 1);
     size_t k = 0;
     for (int i = 0; i < npaths; i++) {
-        FILE *f = fopen(paths[i], "rb");
-        if (!f) {
-            tr_fail("%s: cannot open: %s", paths[i], strerror(errno));
+        FILE *f = tr_fopen_regular(paths[i]);   /* the stat above may have raced a rename */
+        if (!f)
             goto fail;
-        }
         for (size_t j = 0; j < counts[i]; j++, k++) {
             if (fread(rec, 1, CIFAR_RECORD, f) != CIFAR_RECORD) {
                 tr_fail("%s: read error or file shrank at record %zu", paths[i], j);

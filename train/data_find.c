@@ -78,6 +78,19 @@ int tr_data_locate(const char *name, const char *data_dir, const char *const *fi
     return -1;
 }
 
+int tr_dataset_files(const char *name, const char *data_dir, char (*paths)[TR_DATA_PATH_MAX])
+{
+    static const char *const idx[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                       "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    static const char *const cifar[6] = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                         "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
+    if (strcmp(name, "cifar10") == 0)
+        return tr_data_locate(name, data_dir, cifar, 6, 0, paths) < 0 ? 0 : 6;
+    if (strcmp(name, "mnist") == 0 || strcmp(name, "fashion-mnist") == 0)
+        return tr_data_locate(name, data_dir, idx, 4, 1, paths) < 0 ? 0 : 4;
+    return 0;
+}
+
 static void searched(const char *data_dir, char *where, size_t cap)
 {
     const char *bases[TR_DATA_MAX_BASES];

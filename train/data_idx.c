@@ -7,9 +7,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "data.h"
+#include "files.h"
 #include "util.h"
 
 /* Reads exactly n bytes or reports what went wrong. */
@@ -41,9 +43,14 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
 {
     *data = NULL;
     *bytes = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
+    int fd = tr_open_regular(path);   /* before gz: a FIFO must be refused, not waited on */
+    if (fd < 0)
+        return -1;
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
         return tr_fail("%s: cannot open", path);
+    }
     uint8_t *buf = NULL;
     uint8_t hdr[4];
     if (gz_read_exact(f, path, hdr, 4, "IDX magic") < 0)

@@ -77,6 +77,15 @@ int tr_model_save(const tr_model *m, const char *path)
     return rc;
 }
 
+void tr_model_apply_norm(const tr_model *m, tr_dataset *d)
+{
+    /* both bounds: the dataset holds 3 channels' statistics at most, the model file 4 */
+    for (int k = 0; k < d->c && k < TR_MAX_NORM_C && k < (int)(sizeof d->mean / sizeof *d->mean); k++) {
+        d->mean[k] = m->in_mean[k];
+        d->std[k] = m->in_std[k];
+    }
+}
+
 static int all_finite(const float *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -85,8 +94,32 @@ static int all_finite(const float *v, size_t n)
     return 1;
 }
 
-#define MAX_LAYERS 4096
-#define MAX_DIM 65536
+#define MAX_LAYERS TR_BTN_MAX_LAYERS
+#define MAX_DIM TR_BTN_MAX_DIM
+#define BN_MAX 1e12
+
+static int over(int v) { return v < 0 || v > MAX_DIM; }
+
+int tr_btn_check_model(const tr_model *m, int quantized)
+{
+    if (m->n < 1 || m->n > MAX_LAYERS)
+        return tr_fail("%d layers: a model file holds 1 to %d", m->n, MAX_LAYERS);
+    if (over(m->in_c) || over(m->in_h) || over(m->in_w) || over(m->n_classes))
+        return tr_fail("input %dx%dx%d or %d classes: a model file holds at most %d per dimension", m->in_c,
+                       m->in_h, m->in_w, m->n_classes, MAX_DIM);
+    for (int i = 0; i < m->n; i++) {
+        const tr_layer *l = &m->layers[i];
+        int v[9] = {l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w, l->k, l->stride, l->pad};
+        for (int j = 0; j < 9; j++)
+            if (over(v[j]))
+                return tr_fail("layer %d (%s): a size, kernel, stride or padding of %d exceeds the model file's "
+                               "limit %d", i + 1, tr_ltype_name(l->type), v[j], MAX_DIM);
+        if (quantized && (l->type == TR_DENSE || l->type == TR_CONV) && l->fan_in > BITERN_MAX_K)
+            return tr_fail("layer %d (%s): %zu inputs per output exceed the packed kernels' limit %zu", i + 1,
+                           tr_ltype_name(l->type), l->fan_in, BITERN_MAX_K);
+    }
+    return 0;
+}
 
 #define MAX_FILE_BYTES ((size_t)1 << 34)
 
@@ -222,6 +255,12 @@ static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m
         free(offsets);
         goto fail;
     }
+    if (tr_btn_check_model(m, 1) < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", tr_error());
+        tr_fail("%s: %s", path, why);
+        goto fail_model;
+    }
     memcpy(m->in_mean, mean, sizeof mean);
     memcpy(m->in_std, stdv, sizeof stdv);
     /* Pass 2: the stored shapes must be the built ones; then the parameters. */
@@ -248,10 +287,21 @@ static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m
         tr_rbuf p = {.p = data, .n = size, .off = offsets[i]};
         if (l->type == TR_DENSE || l->type == TR_CONV) {
             l->depth = (int)tr_get_u32(&p);
-            l->per_channel = (int)tr_get_u32(&p);
+            uint32_t pc = tr_get_u32(&p);
+            l->per_channel = (int)pc;
             l->beta = tr_get_f32(&p);
             l->sq_s = tr_get_f32(&p);
             l->thr = tr_get_f32(&p);
+            /* Every stored field is checked, used today or not: a later reader must not trust one unchecked. */
+            if (pc > 1) {
+                tr_fail("%s: layer %u: per_channel is %u (0 or 1)", path, i, pc);
+                goto fail_model;
+            }
+            if (!isfinite(l->beta) || !isfinite(l->sq_s) || !isfinite(l->thr) || l->sq_s < 0 || l->thr < 0) {
+                tr_fail("%s: layer %u: bad quantizer fields (beta %g, s %g, thr %g: finite, s and thr >= 0)", path,
+                        i, l->beta, l->sq_s, l->thr);
+                goto fail_model;
+            }
             if (l->depth == TR_DEPTH_FLOAT) {
                 tr_get_f32s(&p, l->w, l->nw);
                 if (!all_finite(l->w, l->nw)) {
@@ -290,7 +340,7 @@ static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m
                 memcpy(l->w, l->wq, l->nw * sizeof(float));
             }
             tr_get_f32s(&p, l->b, (size_t)l->out_c);
-            if (!all_finite(l->b, (size_t)l->out_c) || !isfinite(l->beta) || !isfinite(l->thr)) {
+            if (!all_finite(l->b, (size_t)l->out_c)) {
                 tr_fail("%s: layer %u: non-finite bias or metadata", path, i);
                 goto fail_model;
             }
@@ -308,6 +358,18 @@ static int parse_model(const char *path, uint8_t *data, size_t size, tr_model *m
             if (!ok) {
                 tr_fail("%s: layer %u (bn): non-finite or negative parameters", path, i);
                 goto fail_model;
+            }
+            /* Finite is not enough: the inference form y = mul * x + add must be finite and within BN_MAX (no
+             * trained network comes near), else outputs overflow to inf and the loss reads NaN. */
+            for (size_t k = 0; k < c; k++) {
+                double mul = (double)l->gamma[k] / sqrt((double)l->rvar[k] + (double)l->eps);
+                double add = (double)l->bshift[k] - (double)l->rmean[k] * mul;
+                if (!(fabs(mul) <= BN_MAX) || !(fabs(add) <= BN_MAX) || l->eps > 1.0f) {
+                    tr_fail("%s: layer %u (bn) channel %zu: absurd parameters (gamma %g, shift %g, mean %g, var %g, "
+                            "eps %g: scale %g, offset %g; at most %g, eps at most 1)", path, i, k, l->gamma[k],
+                            l->bshift[k], l->rmean[k], l->rvar[k], l->eps, mul, add, BN_MAX);
+                    goto fail_model;
+                }
             }
         }
         if (p.short_read) {

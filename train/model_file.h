@@ -17,11 +17,24 @@
 #ifndef BITERN_TRAIN_MODEL_FILE_H
 #define BITERN_TRAIN_MODEL_FILE_H
 
+#include "data.h"
 #include "nn.h"
 
 #define TR_BTN_VERSION 1
 
+/* The limits of the format, the loader's and the writer's: a spec beyond them would train and then not load. */
+#define TR_BTN_MAX_LAYERS 4096
+#define TR_BTN_MAX_DIM 65536   /* channels, classes, input sizes, kernel, stride, padding */
+
+/* Whether a model can be stored and read back: layer count, every stored field within the limits above, and
+ * (packed, i.e. if quantized) fan-ins within BITERN_MAX_K. 0, or -1 with tr_error() naming the layer. The
+ * loader applies it to what it builds; `bitern train` to its model before training starts. */
+int tr_btn_check_model(const tr_model *m, int quantized);
+
 int tr_model_save(const tr_model *m, const char *path);
+/* Makes d's batches normalised as m was trained (its stored per-channel mean and std): every reader of a model
+ * that feeds it a dataset calls this, so `eval`, `compare` and `train --eval` all see the same inputs. */
+void tr_model_apply_norm(const tr_model *m, tr_dataset *d);
 /* Builds *m from the file (batch capacity batch_cap). Quantized layers get wq = scale * unpacked weights
  * (and w a copy of it); their depth is set, so nothing must requantize them. */
 int tr_model_load(const char *path, tr_model *m, int batch_cap);

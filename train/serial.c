@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "files.h"
 #include "util.h"
 
 void tr_put(tr_wbuf *b, const void *src, size_t n)
@@ -139,9 +140,11 @@ int tr_check_writable(const char *what, const char *path, int regular_only)
     return rc;
 }
 
-int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts)
+/* The temporary file beside path (path.tmp.XXXXXX, unique per process), with the mode a new file would get. */
+static int create_temp(const char *path, char **tmp_out)
 {
     struct stat st;
+    *tmp_out = NULL;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return tr_fail("%s: exists and is not a regular file: not replacing it", path);
     size_t plen = strlen(path);
@@ -158,8 +161,50 @@ int tr_write_file_atomic(const char *path, const void *const *parts, const size_
     umask(um);
     if (fchmod(fd, 0666 & ~um) < 0) {
         tr_fail("%s: chmod failed: %s", tmp, strerror(errno));
-        goto fail;
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
     }
+    *tmp_out = tmp;
+    return fd;
+}
+
+/* fsync, close, rename over path, fsync of the directory; on failure the temporary file is removed. Frees tmp. */
+static int commit_temp(int fd, char *tmp, const char *path)
+{
+    int rc = -1;
+    /* fsync before rename: otherwise a crash can leave the new name pointing at an empty file. */
+    if (fsync(fd) < 0) {
+        tr_fail("%s: fsync failed: %s", tmp, strerror(errno));
+        close(fd);
+    } else if (close(fd) < 0) {
+        tr_fail("%s: close failed: %s", tmp, strerror(errno));
+    } else if (rename(tmp, path) < 0) {
+        tr_fail("%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    } else {
+        /* fsync the directory so that the rename itself is durable. */
+        char *dir = dir_of(path);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+        rc = 0;
+    }
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts)
+{
+    char *tmp;
+    int fd = create_temp(path, &tmp);
+    if (fd < 0)
+        return -1;
     for (int k = 0; k < nparts; k++) {
         size_t off = 0;
         while (off < lens[k]) {
@@ -168,42 +213,85 @@ int tr_write_file_atomic(const char *path, const void *const *parts, const size_
                 continue;
             if (w <= 0) {
                 tr_fail("%s: write failed: %s", tmp, strerror(errno));
-                goto fail;
+                close(fd);
+                unlink(tmp);
+                free(tmp);
+                return -1;
             }
             off += (size_t)w;
         }
     }
-    /* fsync before rename: otherwise a crash can leave the new name pointing at an empty file. */
-    if (fsync(fd) < 0) {
-        tr_fail("%s: fsync failed: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        tr_fail("%s: close failed: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        tr_fail("%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-        goto fail;
-    }
-    /* fsync the directory so that the rename itself is durable. */
-    char *dir = dir_of(path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    free(dir);
-    free(tmp);
-    return 0;
-fail:
-    if (fd >= 0)
+    return commit_temp(fd, tmp, path);
+}
+
+int tr_atomic_open(tr_atomic_file *a, const char *path, int keep_contents)
+{
+    memset(a, 0, sizeof *a);
+    int fd = create_temp(path, &a->tmp);
+    if (fd < 0)
+        return -1;
+    a->f = fdopen(fd, "w+b");
+    if (!a->f) {
+        tr_fail("%s: cannot open: %s", a->tmp, strerror(errno));
         close(fd);
-    unlink(tmp);
-    free(tmp);
-    return -1;
+        unlink(a->tmp);
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    a->path = path;
+    struct stat st;
+    if (keep_contents && stat(path, &st) == 0) {
+        FILE *old = tr_fopen_regular(path);
+        if (!old) {
+            tr_atomic_abort(a);
+            return -1;
+        }
+        char buf[65536];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, old)) > 0)
+            fwrite(buf, 1, got, a->f);
+        int bad = ferror(old);
+        fclose(old);
+        if (bad || ferror(a->f)) {
+            tr_fail("%s: cannot copy the existing contents", path);
+            tr_atomic_abort(a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int tr_atomic_commit(tr_atomic_file *a)
+{
+    if (!a->f)
+        return 0;
+    int fd = dup(fileno(a->f));
+    int bad = fflush(a->f) != 0 || ferror(a->f);
+    fclose(a->f);
+    a->f = NULL;
+    char *tmp = a->tmp;
+    a->tmp = NULL;
+    if (bad || fd < 0) {
+        tr_fail("%s: cannot write: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    return commit_temp(fd, tmp, a->path);
+}
+
+void tr_atomic_abort(tr_atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp) {
+        unlink(a->tmp);
+        free(a->tmp);
+    }
+    memset(a, 0, sizeof *a);
 }
 
 int tr_read_file_checksummed(const char *path, const char *magic8, const char *kind, uint8_t **data, size_t *n,
@@ -211,9 +299,9 @@ int tr_read_file_checksummed(const char *path, const char *magic8, const char *k
 {
     *data = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = tr_fopen_regular(path);
     if (!f)
-        return tr_fail("%s: cannot open: %s", path, strerror(errno));
+        return -1;
     struct stat st;
     if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct tr_wbuf {
     uint8_t *p;
@@ -39,6 +40,17 @@ const uint8_t *tr_get_ptr(tr_rbuf *r, size_t n);
  * (and no temporary file left; a process killed mid-write leaves only its own). Refuses to replace anything but
  * a regular file. */
 int tr_write_file_atomic(const char *path, const void *const *parts, const size_t *lens, int nparts);
+/* A file written as a stream yet replaced atomically: f writes a temporary file beside path (with path's
+ * current contents first if keep_contents, for appending), tr_atomic_commit renames it over path, and
+ * tr_atomic_abort removes it. A process killed in between leaves path as it was. */
+typedef struct tr_atomic_file {
+    FILE *f;
+    char *tmp;
+    const char *path;
+} tr_atomic_file;
+int tr_atomic_open(tr_atomic_file *a, const char *path, int keep_contents);
+int tr_atomic_commit(tr_atomic_file *a);   /* 0 (also when nothing is open), or -1 with tr_error() set */
+void tr_atomic_abort(tr_atomic_file *a);
 /* Checks, before any work, that path can be written: a file can be created in its directory, and path is not a
  * directory (nor, if regular_only, a device or other special file: those would be replaced by the rename).
  * `what` names the option in the message. */

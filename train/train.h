@@ -40,6 +40,9 @@ void tr_config_defaults(tr_config *c);
  * (a checkpoint was written: --ckpt, else <--out>.ckpt, else TR_DEFAULT_STOP_CKPT). *final_acc gets the test
  * accuracy of the final (quantized) network if not NULL. */
 int tr_train_run(const tr_config *c, double *final_acc);
+/* Refuses (-1, tr_error() set) a run whose outputs (--out, --log, --ckpt or the checkpoint a stop writes) name
+ * another of its files (--init, --resume, the dataset's, or another output): tr_train_run calls it first. */
+int tr_train_check_paths(const tr_config *c);
 #define TR_DEFAULT_STOP_CKPT "bitern-train.ckpt"
 /* Makes SIGINT and SIGTERM stop tr_train_run after the current batch (a second one kills). */
 void tr_train_catch_signals(void);

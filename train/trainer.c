@@ -39,6 +39,7 @@
 
 #include "checkpoint.h"
 #include "data.h"
+#include "files.h"
 #include "model_file.h"
 #include "nn.h"
 #include "optim.h"
@@ -111,7 +112,8 @@ typedef struct run {
     float *xb, *dl;
     uint8_t *yb;
     uint32_t *perm;
-    FILE *log;
+    FILE *log;                /* logf.f: the log goes to a temporary file, renamed over --log at the end */
+    tr_atomic_file logf;
     int tty;
     uint64_t fingerprint;
 } run;
@@ -446,6 +448,29 @@ static void apply_act(tr_layer_desc *d, int n, int act, int quant_all)
     }
 }
 
+int tr_train_check_paths(const tr_config *c)
+{
+    tr_path_set ps = {0};
+    /* A checkpoint is written where the run resumes from: that pair is the one alias allowed (group 1). */
+    tr_paths_add(&ps, "--init", c->init, 0, 0);
+    tr_paths_add(&ps, "--resume", c->resume, 0, 1);
+    tr_paths_add(&ps, "--out", c->out, 1, 0);
+    tr_paths_add(&ps, "--log", c->log, 1, 0);
+    char implied[4200];
+    if (c->ckpt)
+        tr_paths_add(&ps, "--ckpt", c->ckpt, 1, 1);
+    else if (c->out) {
+        snprintf(implied, sizeof implied, "%s.ckpt", c->out);
+        tr_paths_add(&ps, "the checkpoint of --out", implied, 1, 1);
+    } else
+        tr_paths_add(&ps, "the stop checkpoint", TR_DEFAULT_STOP_CKPT, 1, 1);
+    char data[TR_DATASET_MAX_FILES][TR_DATA_PATH_MAX];
+    int nd = tr_dataset_files(c->dataset, c->data_dir, data);
+    for (int i = 0; i < nd; i++)
+        tr_paths_add(&ps, "the dataset file", data[i], 0, 0);
+    return tr_paths_check(&ps);
+}
+
 int tr_train_run(const tr_config *c, double *final_acc)
 {
     run r;
@@ -465,8 +490,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (c->ft_epochs > c->epochs)
         return tr_fail("--ft-epochs %d exceeds --epochs %d", c->ft_epochs, c->epochs);
     /* Before any data is read: a bad output path should cost a message, not a training run. */
+    if (tr_train_check_paths(c) < 0)
+        return -1;
     if ((c->out && tr_check_writable("--out", c->out, 1) < 0) ||
-        (c->ckpt && tr_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && tr_check_writable("--log", c->log, 0) < 0))
+        (c->ckpt && tr_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && tr_check_writable("--log", c->log, 1) < 0))
         return -1;
     if (tr_spec_parse(c->model, &desc, &nd) < 0)
         return -1;
@@ -485,6 +512,13 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, TR_NUM_CLASSES, c->batch, &init_rng) < 0)
         goto out;
     tr_model_mark_quantizable(&r.model, c->quant_all);
+    /* What the loader refuses must not be trained for hours first: the same check, before the first step. */
+    if (tr_btn_check_model(&r.model, c->quant != TR_Q_FLOAT) < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", tr_error());
+        tr_fail("--model: %s", why);
+        goto out;
+    }
     if (c->init && !c->resume && init_from_file(&r.model, c->init) < 0)   /* a checkpoint holds its own weights */
         goto out;
     /* With several threads the conv layers split batches themselves and OpenBLAS stays single-threaded:
@@ -541,6 +575,23 @@ int tr_train_run(const tr_config *c, double *final_acc)
                     c->resume, meta.epochs_done, meta.step, c->epochs, r.steps_per_epoch);
             goto out;
         }
+        /* The counters must be the ones this run would have at that position: one optimizer step per batch,
+         * beta's only in SQ's regularized batches, depths frozen exactly from the first fine-tuning batch. */
+        uint64_t steps = (uint64_t)meta.epochs_done * r.steps_per_epoch + meta.step;
+        int want_q = c->quant == TR_Q_BC || c->quant == TR_Q_TWN ||
+                     (has_reg_phase(c->quant) && (meta.epochs_done > (uint32_t)r.reg_epochs ||
+                                                  (meta.epochs_done == (uint32_t)r.reg_epochs && meta.step > 0)));
+        uint64_t reg_steps = (uint64_t)r.reg_epochs * r.steps_per_epoch;
+        uint64_t want_bt = c->quant == TR_Q_SQ ? (steps < reg_steps ? steps : reg_steps) : 0;
+        if ((uint64_t)r.opt.t != steps || (uint64_t)r.bopt.t != want_bt ||
+            (meta.step && meta.correct > (uint64_t)meta.step * (uint64_t)c->batch) || (int)meta.quantized != want_q ||
+            !(meta.loss_sum >= 0) || !(meta.reg_sum >= 0)) {
+            tr_fail("%s: checkpoint counters out of range for its position (epoch %u, batch %u): %ld optimizer "
+                    "steps (expected %llu), %ld beta steps (expected %llu), %llu correct, quantized %u (expected %d), loss sums "
+                    "%g, %g", c->resume, meta.epochs_done, meta.step, r.opt.t, (unsigned long long)steps,
+                    r.bopt.t, (unsigned long long)want_bt, (unsigned long long)meta.correct, meta.quantized, want_q, meta.loss_sum, meta.reg_sum);
+            goto out;
+        }
         quantized = (int)meta.quantized;
         for (int i = 0; i < r.model.n; i++)
             if (quantized && r.model.layers[i].quantizable)
@@ -557,11 +608,11 @@ int tr_train_run(const tr_config *c, double *final_acc)
     /* Written only when a stop signal arrives: an interrupted run is never lost, even without --ckpt/--out. */
     const char *stop_ckpt = ckpt_path[0] ? ckpt_path : TR_DEFAULT_STOP_CKPT;
     if (c->log) {
-        r.log = fopen(c->log, c->resume ? "a" : "w");
-        if (!r.log) {
-            tr_fail("%s: cannot open the log for writing", c->log);
+        /* Atomic as the model and checkpoints are: a run killed at any moment leaves the previous log whole
+         * (a resumed run appends to a copy of it). */
+        if (tr_atomic_open(&r.logf, c->log, c->resume != NULL) < 0)
             goto out;
-        }
+        r.log = r.logf.f;
     }
     if (r.log)
         fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
@@ -662,10 +713,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
     }
     rc = 0;
 out:
-    if (r.log && fclose(r.log) != 0 && rc >= 0) {
-        tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+    /* A failed run keeps the previous log, as it keeps the previous model. */
+    if (rc >= 0 && tr_atomic_commit(&r.logf) < 0)
         rc = -1;
-    }
+    tr_atomic_abort(&r.logf);
     free(desc);
     free(r.xb);
     free(r.yb);
@@ -699,15 +750,15 @@ int tr_evaluate_file(const char *model_path, const char *dataset, const char *da
                 r.model.in_h, r.model.in_w, dataset, r.test.c, r.test.h, r.test.w);
         goto out;
     }
-    /* normalise as the model was trained */
-    for (int k = 0; k < r.test.c && k < TR_MAX_NORM_C && k < (int)(sizeof r.test.mean / sizeof *r.test.mean); k++) {
-        r.test.mean[k] = r.model.in_mean[k];
-        r.test.std[k] = r.model.in_std[k];
-    }
+    tr_model_apply_norm(&r.model, &r.test);   /* normalise as the model was trained */
     size_t ex = (size_t)r.test.c * r.test.h * r.test.w;
     r.xb = tr_alloc((size_t)c.batch * ex, sizeof(float));
     r.yb = tr_alloc((size_t)c.batch, 1);
     evaluate(&r, acc, loss);
+    if (!isfinite(*loss)) {   /* the loader bounds every field, yet a report of "loss nan" is never an answer */
+        tr_fail("%s: the model's outputs on %s are not finite (loss %g)", model_path, dataset, *loss);
+        goto out;
+    }
     rc = 0;
 out:
     free(r.xb);

@@ -21,11 +21,15 @@ int tr_fail(const char *fmt, ...)
 
 const char *tr_error(void) { return tr_errbuf; }
 
+static const char *command = "train";
+
+void tr_set_command(const char *name) { command = name; }
+
 void *tr_alloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fprintf(stderr, "bitern train: out of memory allocating %zu x %zu bytes\n", n, size);
+        fprintf(stderr, "bitern %s: out of memory allocating %zu x %zu bytes\n", command, n, size);
         exit(1);
     }
     return p;
@@ -35,12 +39,12 @@ void *tr_realloc(void *p, size_t n, size_t size)
 {
     size_t bytes;
     if (tr_mul(n, size, &bytes)) {
-        fprintf(stderr, "bitern train: allocation size overflows (%zu x %zu)\n", n, size);
+        fprintf(stderr, "bitern %s: allocation size overflows (%zu x %zu)\n", command, n, size);
         exit(1);
     }
     void *q = realloc(p, bytes ? bytes : 1);
     if (!q) {
-        fprintf(stderr, "bitern train: out of memory allocating %zu bytes\n", bytes);
+        fprintf(stderr, "bitern %s: out of memory allocating %zu bytes\n", command, bytes);
         exit(1);
     }
     return q;

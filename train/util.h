@@ -23,6 +23,8 @@ static inline int tr_mul(size_t a, size_t b, size_t *out)
     return __builtin_mul_overflow(a, b, out) ? -1 : 0;
 }
 
+/* The command the messages below name ("train" unless set: bitern's main sets the subcommand's name). */
+void tr_set_command(const char *name);
 /* Allocation failure inside training is not recoverable: these print a message and exit(1). */
 void *tr_alloc(size_t n, size_t size);   /* zeroed */
 void *tr_realloc(void *p, size_t n, size_t size);

@@ -133,7 +133,9 @@ bad = [
     (["--models", out, "--init-float"], 2, "--models loads trained models"),
     (["--q-epochs", "2"], 2, "--q-epochs applies with --init-float only"),
     (["--dataset", "mnist", "--data-dir", "/nonexistent"], 1, "/nonexistent"),
-    (["--models", "/nonexistent", "--dataset", "mnist", "--data-dir", data_dir], 1, "/nonexistent/float.btn"),
+    # not /nonexistent itself: anyone may create that (compare --models did, before it checked)
+    (["--models", "/nonexistent/no/such/dir", "--dataset", "mnist", "--data-dir", data_dir], 1,
+     "--models /nonexistent/no/such/dir: No such file"),
     (["--models", out, "--dataset", "cifar10", "--data-dir", data_dir], 1, "not on --dataset cifar10"),
     (["--dataset", "mnist", "--data-dir", data_dir, "--out", "/proc/version"], 1, "/proc/version"),
 ]

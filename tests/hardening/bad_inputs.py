@@ -24,6 +24,9 @@ from fixtures import CASES, Ctx, VALGRIND_LINE, run  # noqa: E402
 import cases_files  # noqa: E402,F401 (each registers its cases)
 import cases_data  # noqa: E402,F401
 import cases_cli  # noqa: E402,F401
+import cases_paths  # noqa: E402,F401
+import cases_checks  # noqa: E402,F401
+import cases_compare  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------------------------- the runner
@@ -43,7 +46,7 @@ def run_cases(args):
                 print("SKIP %s (no %s)" % (label, c["skip_unless"]))
                 skipped += 1
                 continue
-            ctx.env, ctx.preexec, ctx.wrap = None, None, None
+            ctx.env, ctx.preexec, ctx.wrap, ctx.after = None, None, None, None
             try:
                 argv = c["fn"](ctx)
                 r = run(ctx, argv, ctx.env, ctx.preexec, ctx.wrap)
@@ -64,6 +67,10 @@ def run_cases(args):
                 problems.append("sanitizer report")
             if VALGRIND_LINE.search(r.stderr) or r.returncode == 99:
                 problems.append("valgrind report")
+            if ctx.after:   # what the run must have left alone (a file it was not to touch)
+                why = ctx.after(r)
+                if why:
+                    problems.append(why)
             if problems:
                 fails += 1
                 print("FAIL %s: %s\n  command: bitern %s\n  output: %s" % (
@@ -87,7 +94,10 @@ def markdown():
               "cifar": "CIFAR-10 binary batches",
               "spec": "Model spec (`bitern train --model`)",
               "cli": "Command-line options and environment (`bitern train`, `eval`, `info`)",
-              "output": "Output files (`--out`, `--ckpt`, `--log`)"}
+              "output": "Output files (`--out`, `--ckpt`, `--log`)",
+              "alias": "One file in two roles of a run (every path of `train` and `compare`, by identity)",
+              "special": "Special files where a file is read (FIFOs, devices: refused before a blocking open)",
+              "compare": "`bitern compare --models DIR`: files that are not what their names say"}
     for g, title in groups.items():
         print("\n### %s\n" % title)
         print("| input | example | what bitern says (excerpt) | exit | test |")

@@ -160,13 +160,13 @@ def cli_train_ft_epochs(ctx):
 
 
 @case("cli", "contradictory: --out and --ckpt the same file", "`--out m --ckpt m`", 2,
-      "contradictory options: --out and --ckpt name the same file")
+      "contradictory options: --out m and --ckpt m are the same file")
 def cli_train_out_ckpt(ctx):
     return ["train", "--out", "m", "--ckpt", "m"]
 
 
 @case("cli", "contradictory: --resume from the --out model", "`--out m.btn --resume m.btn`", 2,
-      "contradictory options: --resume names the --out file")
+      "contradictory options: --resume m.btn and --out m.btn are the same file")
 def cli_train_resume_out(ctx):
     return ["train", "--out", "m.btn", "--resume", "m.btn"]
 
@@ -325,7 +325,8 @@ def out_log_readonly(ctx):
     return ["train", "--data-dir", ctx.data, "--log", "/proc/m.jsonl"] + OUT_ARGS
 
 
-@case("output", "full disk: log", "`--log /dev/full`", 1, "/dev/full: cannot write the log: No space left on device")
+@case("output", "log is a device (written atomically, so it must be a regular file)", "`--log /dev/full`", 1,
+      "--log /dev/full: exists and is not a regular file")
 def out_log_full(ctx):
     return ["train", "--data-dir", ctx.data, "--log", "/dev/full"] + OUT_ARGS
 
