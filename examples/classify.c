@@ -23,7 +23,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < bitern_model_n_layers(m); i++) {
         bitern_layer_info l;
         bitern_model_layer(m, i, &l);
-        printf("  %-22s %-8s %s\n", l.name, l.kernel, l.depth < 0 ? "" : l.depth == 0 ? "float" : l.depth == 1 ? "binary" : "ternary");
+        static const char *const depth[] = {"", "float", "binary", "ternary"};
+        printf("  %-22s %-8s %s\n", l.name, l.kernel, depth[l.depth + 1]);
     }
 
     size_t n = (size_t)c * h * w;
