@@ -374,6 +374,7 @@ int bitern_cmd_compare(int argc, char **argv)
     for (int k = 0; k < CMP_N_MODELS; k++) {
         cmp_model *m = &r->m[k];
         m->kind = k;
+        snprintf(m->name, sizeof m->name, "%s", cmp_kind_name(k));
         const char *dir = r->models_dir ? r->models_dir : out_dir;
         if (snprintf(m->path, sizeof m->path, "%s/%s.btn", dir, cmp_kind_name(k)) >= (int)sizeof m->path ||
             snprintf(m->log, sizeof m->log, "%s/%s.jsonl", dir, cmp_kind_name(k)) >= (int)sizeof m->log) {

@@ -37,10 +37,13 @@ typedef struct cmp_trace {
     int n_epochs, n_layers, reg_epochs;
     int layer[CMP_MAX_OPS];              /* model layer index */
     double beta[CMP_MAX_EPOCHS][CMP_MAX_OPS];
+    double freeze_before, freeze_after;  /* test accuracy around the freeze ("freeze" line), < 0: not logged */
+    char depths[CMP_MAX_OPS + 1];        /* --quant mixed's --depths, "" otherwise */
 } cmp_trace;
 
 typedef struct cmp_model {
     int kind;                /* CMP_* */
+    char name[40];           /* "float", ..., or a search's "BTTB", "sq-g0.05" */
     char path[4096], log[4096];
     int trained;             /* trained by this run (else loaded) */
     double train_seconds;    /* wall time of the training, when trained here */
@@ -75,6 +78,9 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc);
 int cmp_write_reports(const cmp_run *r);
 /* The Markdown table on a stream (the same text as results.md). */
 void cmp_print_markdown(const cmp_run *r, FILE *f);
+/* "- freeze: ..." (a line of Markdown): the logged test accuracy before / after each model's freeze and at the end,
+ * with a fall of more than 2 points flagged. Nothing when no log has a freeze line. */
+void cmp_print_freeze(const cmp_model *m, int n, FILE *f);
 /* PNG plots through gnuplot; returns 0, 1 if gnuplot is missing (a note is printed), -1 on failure. */
 int cmp_write_plots(const cmp_run *r);
 

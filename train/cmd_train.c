@@ -18,7 +18,8 @@ static void usage(FILE *f)
             "usage: bitern train [options]\n"
             "  --dataset mnist|fashion-mnist|cifar10   (default mnist)\n"
             "  --model SPEC|mlp|lenet|cifar-cnn        layers, e.g. conv3x3:64,bn,relu,pool2,fc:10 (default mlp)\n"
-            "  --quant float|binary|ternary|sq|bc|twn  (default float)\n"
+            "  --quant float|binary|ternary|sq|bc|twn|mixed  (default float)\n"
+            "  --depths BTTB    with --quant mixed: each quantized layer's depth in order (B binary, T ternary)\n"
             "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv: batches split; bn, activations, pooling: channels or values)\n"
             "  --opt adam|sgd  --lr X (2e-3)  --wd X  --momentum X  --sched cosine|step|const  --lr-step E\n"
             "  --lambda X  --gamma X  --p 1|2  --beta0 X  --beta-lr X  --depth-thr F  --u0-bin U   (SQ regularizer)\n"
@@ -96,8 +97,9 @@ static int contradictory(const tr_config *c, const char *eval_path)
     const char *msg = NULL;
     if (eval_path && (c->out || c->ckpt || c->resume || c->log || c->stop_after || c->init))
         msg = "--eval measures a saved model: --out, --ckpt, --resume, --init, --log and --stop-after do not apply";
-    else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
-        msg = "--ft-epochs applies to --quant sq, binary and ternary only (the others have no fine-tuning phase)";
+    else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY &&
+             c->quant != TR_Q_MIXED)
+        msg = "--ft-epochs applies to --quant sq, binary and ternary only (and mixed, their per-layer mix; the others have no fine-tuning phase)";
     else if (c->ft_epochs > c->epochs)
         msg = "--ft-epochs exceeds --epochs";
     else if (c->stop_after && c->stop_after >= c->epochs)
@@ -141,11 +143,12 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         else if (strcmp(a, "--ckpt") == 0) c.ckpt = v;
         else if (strcmp(a, "--resume") == 0) c.resume = v;
         else if (strcmp(a, "--init") == 0) c.init = v;
+        else if (strcmp(a, "--depths") == 0) c.depths = v;
         else if (strcmp(a, "--eval") == 0) eval_path = v;
         else if (strcmp(a, "--stop-after") == 0) { bad = tr_parse_long("train", a, v, 1, 100000, &l); c.stop_after = (int)l; }
         else if (strcmp(a, "--quant") == 0) {
-            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
-            bad = pick(a, v, q, 6, &k);
+            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn", "mixed"};
+            bad = pick(a, v, q, 7, &k);
             c.quant = (tr_quant_mode)k;
         } else if (strcmp(a, "--opt") == 0) {
             static const char *const o[] = {"adam", "sgd"};

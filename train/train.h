@@ -21,11 +21,13 @@ typedef enum {
     TR_Q_SQ,          /* Smart Quantization: trainable beta per layer, depth decided per layer */
     TR_Q_BC,          /* BinaryConnect-style: sign weights with STE from the first step */
     TR_Q_TWN,         /* Ternary Weight Networks: threshold 0.7 mean|w| with STE from the first step */
+    TR_Q_MIXED,       /* the binary/ternary pipeline with each quantized layer's depth given (--depths) */
 } tr_quant_mode;
 
 typedef struct tr_config {
     const char *dataset, *model, *data_dir, *out, *log, *ckpt, *resume;
     const char *init;             /* --init: a float .btn of the same architecture to start from, or NULL */
+    const char *depths;           /* --quant mixed: one letter per quantized layer in order, B or T */
     tr_quant_mode quant;
     int epochs, ft_epochs;        /* ft_epochs < 0: default (see trainer.c) */
     int batch, threads, quant_all, per_channel, p, act, opt, sched, lr_step, augment, quiet;
@@ -45,6 +47,12 @@ int tr_train_run(const tr_config *c, double *final_acc);
 void tr_train_catch_signals(void);
 int tr_train_stop_signal(void);   /* the signal that stopped training, 0 if none */
 const char *tr_quant_name(tr_quant_mode q);
+/* The global step at which sq/binary/ternary/mixed freeze their depths: the start of epoch E - F for F =
+ * --ft-epochs (ft_epochs >= 0; 0 gives steps_per_epoch * E, no fine-tuning), else F = max(1, E / 3) for E >= 2
+ * and, for E = 1, the last third of the single epoch fine-tunes: every default schedule fine-tunes. */
+size_t tr_freeze_step(int epochs, int ft_epochs, size_t steps_per_epoch);
+/* A fall of test accuracy (points) at the freeze above this is flagged on stderr and in the log. */
+#define TR_FREEZE_DROP_WARN 2.0
 /* Loads a .btn model and measures it on a dataset's test split. */
 int tr_evaluate_file(const char *model_path, const char *dataset, const char *data_dir, int batch, double *acc,
                      double *loss);

@@ -159,6 +159,18 @@ def cli_train_ft_epochs(ctx):
     return ["train", "--quant", "sq", "--epochs", "2", "--ft-epochs", "3"]
 
 
+@case("cli", "--depths of the wrong length", "`--model lenet --quant mixed --depths BTB`", 1,
+      "--depths 'BTB': this model has 2 quantized layers")
+def cli_train_depths_len(ctx):
+    return ["train", "--model", "lenet", "--quant", "mixed", "--depths", "BTB"]
+
+
+@case("cli", "--depths without --quant mixed", "`--model lenet --depths BT`", 1,
+      "--depths goes with --quant mixed, and --quant mixed needs --depths")
+def cli_train_depths_mode(ctx):
+    return ["train", "--model", "lenet", "--depths", "BT"]
+
+
 @case("cli", "contradictory: --out and --ckpt the same file", "`--out m --ckpt m`", 2,
       "contradictory options: --out and --ckpt name the same file")
 def cli_train_out_ckpt(ctx):
