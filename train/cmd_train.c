@@ -23,6 +23,9 @@ static void usage(FILE *f)
             "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv: batches split; bn, activations, pooling: channels or values)\n"
             "  --opt adam|sgd  --lr X (2e-3)  --wd X  --momentum X  --sched cosine|step|const  --lr-step E\n"
             "  --lambda X  --gamma X  --p 1|2  --beta0 X  --beta-lr X  --depth-thr F  --u0-bin U   (SQ regularizer)\n"
+            "  --sq-price layer|size   SQ's price of a ternary layer: the paper's, per layer (default), or per weight\n"
+            "  --budget-bits B | --budget-bytes N   SQ: depths within B bits per quantized weight, or N bytes of\n"
+            "                          packed quantized weights (gamma then moves as a Lagrange multiplier)\n"
             "  --scale channel|layer  --quant-all  --act none|binary|ternary  --augment 0|1\n"
             "  --data-dir DIR  --out model.btn  --log metrics.jsonl  --ckpt PATH  --resume PATH\n"
             "  --init float.btn   start from a trained float model of the same architecture\n"
@@ -104,6 +107,12 @@ static int contradictory(const tr_config *c, const char *eval_path)
         msg = "--ft-epochs exceeds --epochs";
     else if (c->stop_after && c->stop_after >= c->epochs)
         msg = "--stop-after must be below --epochs";
+    else if ((c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0) && c->quant != TR_Q_SQ)
+        msg = "--sq-price, --budget-bits and --budget-bytes apply to --quant sq only";
+    else if (c->budget_bits > 0 && c->budget_bytes > 0)
+        msg = "--budget-bits and --budget-bytes are two budgets: give one";
+    else if ((c->budget_bits > 0 || c->budget_bytes > 0) && c->resume)
+        msg = "--resume with a budget: the budget's multiplier (gamma) is not kept in checkpoints";
     else if (c->out && c->ckpt && strcmp(c->out, c->ckpt) == 0)
         msg = "--out and --ckpt name the same file";
     else if (c->resume && c->out && strcmp(c->resume, c->out) == 0)
@@ -159,6 +168,16 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         } else if (strcmp(a, "--act") == 0) {
             static const char *const s[] = {"none", "binary", "ternary"};
             bad = pick(a, v, s, 3, &c.act);
+        } else if (strcmp(a, "--sq-price") == 0) {
+            static const char *const s[] = {"layer", "size"};
+            bad = pick(a, v, s, 2, &c.sq_price);
+        } else if (strcmp(a, "--budget-bits") == 0) {
+            float f;
+            bad = tr_parse_float("train", a, v, 1e-3, 2, &f);
+            c.budget_bits = f;
+        } else if (strcmp(a, "--budget-bytes") == 0) {
+            bad = tr_parse_long("train", a, v, 1, 0x7fffffffffffffffL, &l);
+            c.budget_bytes = (double)l;
         } else if (strcmp(a, "--scale") == 0) {
             static const char *const s[] = {"layer", "channel"};
             bad = pick(a, v, s, 2, &c.per_channel);

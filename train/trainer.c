@@ -24,6 +24,7 @@
  * SIGINT/SIGTERM (when tr_train_catch_signals was called) stop after the current batch: the checkpoint then also
  * holds the position in the epoch and both streams, so resuming mid-epoch is as exact as at a boundary.
  */
+#include <bitern.h>
 #include <cblas.h>
 #include <errno.h>
 #ifdef __GLIBC__
@@ -43,6 +44,7 @@
 #include "nn.h"
 #include "optim.h"
 #include "serial.h"
+#include "sq_budget.h"
 #include "sq_reg.h"
 #include "train.h"
 
@@ -113,6 +115,11 @@ typedef struct run {
     size_t steps_per_epoch;
     size_t freeze_step;   /* global step at whose start depths are frozen (has_reg_phase); total steps: none */
     double freeze_acc[2]; /* test accuracy just before and just after the freeze */
+    /* SQ's price and budget (sq_budget.h), per quantized layer q = 0..nq, model layer qidx[q] */
+    int nq, qidx[SQ_BUDGET_MAX_LAYERS];
+    float price[SQ_BUDGET_MAX_LAYERS];
+    double cost_b[SQ_BUDGET_MAX_LAYERS], cost_t[SQ_BUDGET_MAX_LAYERS], budget;   /* budget 0: none */
+    float gamma;          /* the current gamma: --gamma, moved by the budget's multiplier */
     float *xb, *dl;
     uint8_t *yb;
     uint32_t *perm;
@@ -135,7 +142,9 @@ static uint64_t config_fingerprint(const tr_config *c, const char *spec)
     if (c->init && len >= 0 && (size_t)len < sizeof buf)
         len += snprintf(buf + len, sizeof buf - (size_t)len, "|i%s", c->init);
     if (c->depths && len >= 0 && (size_t)len < sizeof buf)
-        snprintf(buf + len, sizeof buf - (size_t)len, "|d%s", c->depths);
+        len += snprintf(buf + len, sizeof buf - (size_t)len, "|d%s", c->depths);
+    if ((c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0) && len >= 0 && (size_t)len < sizeof buf)
+        snprintf(buf + len, sizeof buf - (size_t)len, "|sp%d|bb%a|bB%a", c->sq_price, c->budget_bits, c->budget_bytes);
     return XXH3_64bits(buf, strlen(buf));
 }
 
@@ -201,6 +210,103 @@ size_t tr_freeze_step(int epochs, int ft_epochs, size_t steps_per_epoch)
 
 static size_t total_steps(const run *r) { return r->steps_per_epoch * (size_t)r->cfg->epochs; }
 
+/* The price weight of model layer i (1 for the paper's per-layer form). */
+static float layer_price(const run *r, int i)
+{
+    for (int q = 0; q < r->nq; q++)
+        if (r->qidx[q] == i)
+            return r->price[q];
+    return 1.0f;
+}
+
+/* Quantized layers, their prices and their costs at each depth; the budget in those units. Refuses a budget
+ * that pure binary does not meet. */
+static int setup_price_budget(run *r)
+{
+    const tr_config *c = r->cfg;
+    size_t n[SQ_BUDGET_MAX_LAYERS];
+    r->nq = 0;
+    double nsum = 0.0, all_b = 0.0, all_t = 0.0;
+    for (int i = 0; i < r->model.n; i++) {
+        const tr_layer *l = &r->model.layers[i];
+        if (!l->quantizable)
+            continue;
+        if (r->nq == SQ_BUDGET_MAX_LAYERS) {
+            if (c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0)
+                return tr_fail("--sq-price size and budgets handle up to %d quantized layers", SQ_BUDGET_MAX_LAYERS);
+            r->nq = 0;   /* the paper's price needs no table */
+            return 0;
+        }
+        int q = r->nq++;
+        r->qidx[q] = i;
+        n[q] = l->nw;
+        nsum += (double)l->nw;
+        if (c->budget_bytes > 0) {
+            r->cost_b[q] = (double)l->out_c * (double)bitern_b1_words(l->fan_in) * 8.0;
+            r->cost_t[q] = (double)l->out_c * (double)bitern_t2_words(l->fan_in) * 8.0;
+        } else {
+            r->cost_b[q] = (double)l->nw;
+            r->cost_t[q] = 2.0 * (double)l->nw;
+        }
+        all_b += r->cost_b[q];
+        all_t += r->cost_t[q];
+    }
+    sq_layer_prices(n, r->nq, c->sq_price, r->price);
+    r->budget = c->budget_bytes > 0 ? c->budget_bytes : c->budget_bits * nsum;
+    if (r->budget > 0) {
+        const char *unit = c->budget_bytes > 0 ? "bytes of packed quantized weights" : "bits per quantized weight";
+        double k = c->budget_bytes > 0 ? 1.0 : 1.0 / nsum;
+        if (r->nq == 0)
+            return tr_fail("a budget needs quantized layers: this model has none");
+        if (r->budget < all_b)
+            return tr_fail("budget %.6g %s is below pure binary's %.6g: no choice of depths meets it", r->budget * k,
+                           unit, all_b * k);
+        if (!c->quiet)
+            fprintf(stderr, "budget: %.6g %s (pure binary %.6g, pure ternary %.6g)%s\n", r->budget * k, unit,
+                    all_b * k, all_t * k, r->budget >= all_t ? ": not binding, every depth fits" : "");
+    }
+    return 0;
+}
+
+/* The budget's Lagrange step on gamma (sq_budget.h): the depths beta points at, counted softly, against the
+ * budget. k = 5 / regularized steps: at a full-span miss gamma can move by e^5 over the phase. */
+static void budget_step(run *r, size_t reg_steps)
+{
+    double pred = 0.0, all_b = 0.0, all_t = 0.0;
+    for (int q = 0; q < r->nq; q++) {
+        const tr_layer *l = &r->model.layers[r->qidx[q]];
+        double b = sq_soft_binary(l->beta, l->sq_p, r->cfg->u0_bin);
+        pred += b * r->cost_b[q] + (1.0 - b) * r->cost_t[q];
+        all_b += r->cost_b[q];
+        all_t += r->cost_t[q];
+    }
+    r->gamma = sq_budget_gamma_step(r->gamma, pred, r->budget, all_b, all_t, 5.0 / (double)(reg_steps ? reg_steps : 1));
+}
+
+/* Under a budget the frozen depths are the best assignment that fits (sq_budget_choose), ternary where SQ's
+ * beta wants it most; said where it differs from SQ's own rule. */
+static void budget_depths(run *r)
+{
+    const tr_config *c = r->cfg;
+    double need[SQ_BUDGET_MAX_LAYERS];
+    int bin[SQ_BUDGET_MAX_LAYERS];
+    for (int q = 0; q < r->nq; q++) {
+        tr_layer *l = &r->model.layers[r->qidx[q]];
+        double zf = sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p);
+        need[q] = zf <= c->depth_thr ? 0.0 : 1.0 - sq_soft_binary(l->beta, l->sq_p, c->u0_bin);
+    }
+    if (sq_budget_choose(r->cost_b, r->cost_t, need, r->nq, r->budget, bin) < 0)
+        return;   /* refused before training (setup_price_budget) */
+    for (int q = 0; q < r->nq; q++) {
+        tr_layer *l = &r->model.layers[r->qidx[q]];
+        int d = bin[q] ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+        if (d != l->depth && !c->quiet)
+            fprintf(stderr, "budget: layer %d %s (SQ's rule: %s)\n", r->qidx[q], d == TR_DEPTH_BINARY ? "binary" : "ternary",
+                    l->depth == TR_DEPTH_BINARY ? "binary" : "ternary");
+        l->depth = d;
+    }
+}
+
 /* Freezes depths and switches the quantizable layers to quantized weights. */
 static void decide_depths(run *r)
 {
@@ -235,6 +341,8 @@ static void decide_depths(run *r)
         }
         l->beta_frozen = 1;
     }
+    if (c->quant == TR_Q_SQ && r->budget > 0)
+        budget_depths(r);
     tr_model_quantize_weights(&r->model);
 }
 
@@ -267,6 +375,15 @@ static void log_layers(run *r, FILE *f, int json)
     }
 }
 
+/* The cost of the depths as they are, in the budget's units (bits, or bytes with --budget-bytes). */
+static double frozen_cost(const run *r)
+{
+    int bin[SQ_BUDGET_MAX_LAYERS];
+    for (int q = 0; q < r->nq; q++)
+        bin[q] = r->model.layers[r->qidx[q]].depth == TR_DEPTH_BINARY;
+    return sq_cost(r->cost_b, r->cost_t, bin, r->nq);
+}
+
 /* Decides and freezes the depths, measuring the test accuracy on both sides: a drop of more than 2 points there
  * is said on stderr and in the log (fine-tuning may or may not win it back; the final line says which). */
 static int freeze(run *r)
@@ -288,8 +405,9 @@ static int freeze(run *r)
                 r->freeze_acc[0], r->freeze_acc[1], left ? "" : ", and no fine-tuning follows");
     if (r->log) {
         fprintf(r->log, "{\"freeze\":true,\"step\":%zu,\"ft_steps\":%zu,\"acc_before\":%.6f,\"acc_after\":%.6f,"
-                        "\"drop_flag\":%s,\"layers\":[", r->freeze_step, left, r->freeze_acc[0], r->freeze_acc[1],
-                drop > TR_FREEZE_DROP_WARN ? "true" : "false");
+                        "\"drop_flag\":%s,\"gamma\":%.6g,\"budget\":%.6g,\"cost\":%.6g,\"layers\":[", r->freeze_step, left,
+                r->freeze_acc[0], r->freeze_acc[1], drop > TR_FREEZE_DROP_WARN ? "true" : "false", r->gamma,
+                r->budget, frozen_cost(r));
         log_layers(r, r->log, 1);
         fprintf(r->log, "]}\n");
         if (fflush(r->log) != 0 || ferror(r->log))
@@ -362,7 +480,8 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
                     continue;
                 l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
                 double db;
-                double R = sq_layer_reg(l->w, l->nw, l->sq_s, l->beta, l->sq_p, c->gamma, lam, l->gw, &db);
+                double R = sq_layer_reg(l->w, l->nw, l->sq_s, l->beta, l->sq_p, r->gamma * layer_price(r, i), lam,
+                                        l->gw, &db);
                 l->gbeta = (float)(lam * db);
                 reg_sum += lam * R * n;
             }
@@ -382,8 +501,11 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
          * weight distribution (a Gaussian heap at 0 in every layer: beta -> pi/4 within ~200 steps), and the widest
          * zero well then collapsed ~40% of every layer's weights to 0 for good (weights at 0 never leave the well).
          * Scaling the step by the ramp makes beta follow the regularized weights instead. */
-        if (regularize && c->quant == TR_Q_SQ)
+        if (regularize && c->quant == TR_Q_SQ) {
             tr_beta_optim_step(&r->bopt, c->beta_lr * (float)((double)(gstep + 1) / (double)(reg_steps ? reg_steps : 1)));
+            if (r->budget > 0)
+                budget_step(r, reg_steps);
+        }
         double now = tr_now();
         if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
             last_print = now;
@@ -419,9 +541,9 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
     if (r->log) {
         fprintf(r->log, "{\"epoch\":%d,\"phase\":\"%s\",\"loss\":%.6f,\"reg\":%.6f,\"train_acc\":%.6f,"
                         "\"test_acc\":%.6f,\"test_loss\":%.6f,\"lr\":%.6g,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"rss_kb\":%ld,"
-                        "\"layers\":[",
+                        "\"gamma\":%.6g,\"layers\":[",
                 epoch + 1, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu,
-                tr_rss_kb());
+                tr_rss_kb(), r->gamma);
         log_layers(r, r->log, 1);
         fprintf(r->log, "]}\n");
         if (fflush(r->log) != 0 || ferror(r->log))
@@ -607,6 +729,9 @@ int tr_train_run(const tr_config *c, double *final_acc)
     }
     r.steps_per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
     r.freeze_step = has_reg_phase(c->quant) ? tr_freeze_step(c->epochs, c->ft_epochs, r.steps_per_epoch) : 0;
+    r.gamma = c->gamma;
+    if (setup_price_budget(&r) < 0)
+        goto out;
     if (has_reg_phase(c->quant) && r.freeze_step == total_steps(&r) && !c->quiet)
         fprintf(stderr, "bitern train: warning: --ft-epochs 0: the depths are frozen at the very end with no "
                         "fine-tuning after, so the quantized network is the regularized one rounded%s\n",
