@@ -35,7 +35,11 @@ static void usage(FILE *f)
             "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.05); higher, more binary\n"
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
-            "  --limit-train N       train on the first N training images only (quick runs, tests)\n");
+            "  --limit-train N       train on the first N training images only (quick runs, tests)\n"
+            "  --search              the depth search instead: every {binary, ternary} assignment of the conv/dense\n"
+            "                        layers (all quantized; greedy beyond 4 layers) against SQ, one run per --gammas\n"
+            "  --gammas G1,G2,...    with --search: SQ's gammas (default 0.02,0.05,0.2)\n"
+            "  --sq-price layer|size with --search: SQ's price of a ternary layer (bitern train --sq-price)\n");
 }
 
 const char *cmp_kind_name(int kind)
@@ -67,6 +71,10 @@ static int parse(int argc, char **argv, cmp_run *r)
             r->init_float = 1;
             continue;
         }
+        if (!strcmp(a, "--search")) {
+            r->search = 1;
+            continue;
+        }
         if (strncmp(a, "--", 2)) {
             fprintf(stderr, "bitern compare: unexpected argument '%s'\n", a);
             return -1;
@@ -85,6 +93,14 @@ static int parse(int argc, char **argv, cmp_run *r)
         else if (!strcmp(a, "--q-epochs")) { if (tr_parse_long("compare", a, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; }
         else if (!strcmp(a, "--threads")) { if (tr_parse_long("compare", a, s, 1, 16, &v)) return -1; r->threads = (int)v; }
         else if (!strcmp(a, "--seed")) { if (tr_parse_long("compare", a, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; }
+        else if (!strcmp(a, "--gammas")) { if (cmp_parse_gammas(s, r) < 0) return -1; }
+        else if (!strcmp(a, "--sq-price")) {
+            if (strcmp(s, "layer") && strcmp(s, "size")) {
+                fprintf(stderr, "bitern compare: --sq-price: unknown value '%s' (layer, size)\n", s);
+                return -1;
+            }
+            r->sq_price = !strcmp(s, "size");
+        }
         else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
         else if (!strcmp(a, "--check-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
         else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
@@ -103,6 +119,8 @@ static int parse(int argc, char **argv, cmp_run *r)
                         "--gamma and --limit-train do not apply\n");
         return -1;
     }
+    if (cmp_search_options(r) < 0)
+        return -1;
     if (r->q_epochs && !r->init_float) {
         fprintf(stderr, "bitern compare: --q-epochs applies with --init-float only (else every model trains --epochs)\n");
         return -1;
@@ -355,9 +373,11 @@ int bitern_cmd_compare(int argc, char **argv)
     else if (r->models_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->models_dir);
     else
-        snprintf(out_dir, sizeof out_dir, "compare-%s-%s", r->dataset, r->model);
+        snprintf(out_dir, sizeof out_dir, "%s-%s-%s", r->search ? "search" : "compare", r->dataset, r->model);
     r->out_dir = out_dir;
     describe_machine(r, argc, argv);
+    if (r->search)
+        return cmp_search(r);
 
     /* The dataset first: a missing one should fail now, not after an hour of training. */
     tr_dataset train = {0}, test = {0};

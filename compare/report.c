@@ -354,12 +354,18 @@ static int emit(const cmp_run *r, const char *name, void (*fn)(const cmp_run *, 
         fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
         return -1;
     }
+    int rc = cmp_write_buffer(path, buf, n);
+    free(buf);
+    return rc;
+}
+
+int cmp_write_buffer(const char *path, const char *buf, size_t n)
+{
     const void *parts[1] = {buf};
     size_t lens[1] = {n};
     int rc = tr_write_file_atomic(path, parts, lens, 1);
     if (rc < 0)
         fprintf(stderr, "bitern compare: %s\n", tr_error());
-    free(buf);
     return rc;
 }
 
