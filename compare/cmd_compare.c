@@ -36,6 +36,8 @@ static void usage(FILE *f)
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
             "  --limit-train N       train on the first N training images only (quick runs, tests)\n"
+            "  --limit-test N        the trainer's own per-epoch evaluations use the first N test images (the\n"
+            "                        engine still measures the whole test set)\n"
             "  --search              the depth search instead: every {binary, ternary} assignment of the conv/dense\n"
             "                        layers (all quantized; greedy beyond 4 layers) against SQ, one run per --gammas\n"
             "  --gammas G1,G2,...    with --search: SQ's gammas (default 0.02,0.05,0.2)\n"
@@ -104,6 +106,7 @@ static int parse(int argc, char **argv, cmp_run *r)
         else if (!strcmp(a, "--gamma")) { if (tr_parse_float("compare", a, s, 0, 10, &r->gamma)) return -1; }
         else if (!strcmp(a, "--check-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; }
         else if (!strcmp(a, "--latency-n")) { if (tr_parse_long("compare", a, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; }
+        else if (!strcmp(a, "--limit-test")) { if (tr_parse_long("compare", a, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; }
         else if (!strcmp(a, "--limit-train")) { if (tr_parse_long("compare", a, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; }
         else {
             fprintf(stderr, "bitern compare: unknown option '%s'\n", a);
@@ -114,9 +117,9 @@ static int parse(int argc, char **argv, cmp_run *r)
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
         return -1;
     }
-    if (r->models_dir && (r->epochs || r->limit_train || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
+    if (r->models_dir && (r->epochs || r->limit_train || r->limit_test || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
         fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --q-epochs, --init-float, "
-                        "--gamma and --limit-train do not apply\n");
+                        "--gamma, --limit-train and --limit-test do not apply\n");
         return -1;
     }
     if (cmp_search_options(r) < 0)
@@ -161,6 +164,7 @@ static int train_one(const cmp_run *r, cmp_model *m)
     c.threads = r->threads;
     c.seed = r->seed;
     c.limit_train = r->limit_train;
+    c.limit_test = r->limit_test;
     if (r->gamma >= 0.0f)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;

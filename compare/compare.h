@@ -64,7 +64,7 @@ typedef struct cmp_run {
     int init_float, q_epochs;    /* --init-float: quantized models start from the float one, for q_epochs */
     float gamma;                 /* SQ's gamma, < 0: the trainer's default */
     unsigned long long seed;
-    size_t limit_train;
+    size_t limit_train, limit_test;   /* limit_test: the trainer's own evaluations only */
     int search;                  /* --search: the depth search against SQ (compare/search.c) */
     float gammas[16];            /* --gammas: SQ's runs in the search */
     int n_gammas, sq_price;      /* sq_price: --sq-price of those runs (SQ_PRICE_*) */

@@ -97,6 +97,7 @@ static int train(const sr_state *s, sr_model *m)
     c.threads = r->threads;
     c.seed = r->seed;
     c.limit_train = r->limit_train;
+    c.limit_test = r->limit_test;
     c.quant_all = 1;
     c.quiet = 1;
     c.out = m->m.path;
