@@ -130,6 +130,14 @@ for args, msg in [(["--search", "--gamma", "0.1"], "--gamma do not apply"),
     check(p.returncode == 2 and msg in p.stderr, f"{' '.join(args)}: exit 2 with '{msg}' (got {p.returncode}: "
                                                  f"{p.stderr.strip()[-200:]})")
 
+empty = os.path.join(work, "search-test-empty")
+shutil.rmtree(empty, ignore_errors=True)
+os.makedirs(empty)
+p = run("--search", "--models", empty, "--dataset", "mnist", "--data-dir", data_dir)
+check(p.returncode == 1 and "holds no training log to name the architecture" in p.stderr,
+      f"--models of an empty folder: exit 1 with a message (got {p.returncode}: {p.stderr.strip()[-200:]})")
+shutil.rmtree(empty, ignore_errors=True)
+
 shutil.rmtree(out, ignore_errors=True)
 shutil.rmtree(out2, ignore_errors=True)
 shutil.rmtree(out3, ignore_errors=True)
