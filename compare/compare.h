@@ -88,6 +88,8 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc);
 
 /* results.md / results.csv / results.json in out_dir, each written atomically; 0 or -1 (message printed). */
 int cmp_write_reports(const cmp_run *r);
+/* What fn(ctx, stream) prints, in a malloc'd buffer of *n bytes; NULL (message printed) when out of memory. */
+char *cmp_build_text(void (*fn)(const void *, FILE *), const void *ctx, size_t *n);
 /* Writes n bytes of buf to path atomically; 0, or -1 with the message printed. */
 int cmp_write_buffer(const char *path, const char *buf, size_t n);
 /* The Markdown table on a stream (the same text as results.md). */

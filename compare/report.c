@@ -336,24 +336,46 @@ static void write_json(const cmp_run *r, FILE *f)
     fprintf(f, "]}\n");
 }
 
+char *cmp_build_text(void (*fn)(const void *, FILE *), const void *ctx, size_t *n)
+{
+    char *buf = NULL;
+    *n = 0;
+    FILE *f = open_memstream(&buf, n);
+    if (!f) {
+        fprintf(stderr, "bitern compare: out of memory\n");
+        return NULL;
+    }
+    fn(ctx, f);
+    if (fclose(f) != 0) {
+        free(buf);
+        fprintf(stderr, "bitern compare: out of memory\n");
+        return NULL;
+    }
+    return buf;
+}
+
+typedef void (*run_writer)(const cmp_run *, FILE *);
+typedef struct run_text {
+    const cmp_run *r;
+    run_writer fn;
+} run_text;
+
+static void call_writer(const void *ctx, FILE *f)
+{
+    const run_text *t = ctx;
+    t->fn(t->r, f);
+}
+
 /* Builds a file in memory, then replaces path atomically. */
-static int emit(const cmp_run *r, const char *name, void (*fn)(const cmp_run *, FILE *))
+static int emit(const cmp_run *r, const char *name, run_writer fn)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", r->out_dir, name);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f) {
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
+    run_text t = {r, fn};
+    size_t n;
+    char *buf = cmp_build_text(call_writer, &t, &n);
+    if (!buf)
         return -1;
-    }
-    fn(r, f);
-    if (fclose(f) != 0) {
-        free(buf);
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
-        return -1;
-    }
     int rc = cmp_write_buffer(path, buf, n);
     free(buf);
     return rc;

@@ -496,24 +496,26 @@ static void write_gp(const sr_state *s, FILE *f)
 }
 
 typedef void (*sr_writer)(const sr_state *, FILE *);
+typedef struct sr_text {
+    const sr_state *s;
+    sr_writer fn;
+} sr_text;
+
+static void call_writer(const void *ctx, FILE *f)
+{
+    const sr_text *t = ctx;
+    t->fn(t->s, f);
+}
 
 static int emit(const sr_state *s, const char *name, sr_writer fn)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", s->r->out_dir, name);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f) {
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
+    sr_text t = {s, fn};
+    size_t n;
+    char *buf = cmp_build_text(call_writer, &t, &n);
+    if (!buf)
         return -1;
-    }
-    fn(s, f);
-    if (fclose(f) != 0) {
-        free(buf);
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
-        return -1;
-    }
     int rc;
     if (!strcmp(name, "search.gp")) {
         static const char *const pngs[] = {"search_bytes", "search_latency"};

@@ -20,14 +20,7 @@
 static const char *data_dir;
 static char dir[64];
 
-static char *path(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    char *p = buf[k++ % 8];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
+static char *path(const char *name) { return t_path(dir, name); }
 
 static char *slurp(const char *p)
 {
