@@ -40,7 +40,13 @@ static void usage(FILE *f)
             "  --gamma G             SQ's price of a ternary layer (default: bitern train's, 0.05); higher, more binary\n"
             "  --check-n N           images run at the lower kernel levels (default 2000; a tenth at scalar)\n"
             "  --latency-n N         images timed one by one at batch 1 (default 1000)\n"
-            "  --limit-train N       train on the first N training images only (quick runs, tests)\n");
+            "  --limit-train N       train on the first N training images only (quick runs, tests)\n"
+            "  --limit-test N        the trainer's own per-epoch evaluations use the first N test images (the\n"
+            "                        engine still measures the whole test set)\n"
+            "  --search              the depth search instead: every {binary, ternary} assignment of the conv/dense\n"
+            "                        layers (all quantized; greedy beyond 4 layers) against SQ, one run per --gammas\n"
+            "  --gammas G1,G2,...    with --search: SQ's gammas (default 0.02,0.05,0.2)\n"
+            "  --sq-price layer|size with --search: SQ's price of a ternary layer (bitern train --sq-price)\n");
 }
 
 const char *cmp_kind_name(int kind)
@@ -63,13 +69,14 @@ static int parse(int argc, char **argv, cmp_run *r)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores >= 1 && cores <= 16 ? (int)cores : cores > 16 ? 16 : 1;
     enum { O_DATASET = 256, O_MODEL, O_MODELS, O_OUT, O_DATA_DIR, O_EPOCHS, O_Q_EPOCHS, O_THREADS, O_SEED, O_GAMMA,
-           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_HELP };
+           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_SEARCH, O_GAMMAS, O_SQ_PRICE, O_LIMIT_TEST, O_HELP };
     static const struct option lo[] = {
         {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"models", 1, 0, O_MODELS}, {"out", 1, 0, O_OUT},
         {"data-dir", 1, 0, O_DATA_DIR}, {"epochs", 1, 0, O_EPOCHS}, {"q-epochs", 1, 0, O_Q_EPOCHS},
         {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED}, {"gamma", 1, 0, O_GAMMA}, {"check-n", 1, 0, O_CHECK_N},
         {"latency-n", 1, 0, O_LATENCY_N}, {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"init-float", 0, 0, O_INIT_FLOAT},
-        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"search", 0, 0, O_SEARCH}, {"gammas", 1, 0, O_GAMMAS}, {"sq-price", 1, 0, O_SQ_PRICE},
+        {"limit-test", 1, 0, O_LIMIT_TEST}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     optind = 0;
     opterr = 0;
     int c;
@@ -82,6 +89,16 @@ static int parse(int argc, char **argv, cmp_run *r)
         case ':': fprintf(stderr, "bitern compare: %s needs a value\n", a); return -1;
         case '?': fprintf(stderr, "bitern compare: unknown option '%s'\n", a); return -1;
         case O_INIT_FLOAT: r->init_float = 1; break;
+        case O_SEARCH: r->search = 1; break;
+        case O_GAMMAS: if (cmp_parse_gammas(s, r) < 0) return -1; break;
+        case O_SQ_PRICE:
+            if (strcmp(s, "layer") && strcmp(s, "size")) {
+                fprintf(stderr, "bitern compare: --sq-price: unknown value '%s' (layer, size)\n", s);
+                return -1;
+            }
+            r->sq_price = !strcmp(s, "size");
+            break;
+        case O_LIMIT_TEST: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
         case O_DATASET: r->dataset = s; break;
         case O_MODEL: r->model = s; break;
         case O_MODELS: r->models_dir = s; break;
@@ -106,11 +123,13 @@ static int parse(int argc, char **argv, cmp_run *r)
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
         return -1;
     }
-    if (r->models_dir && (r->epochs || r->limit_train || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
+    if (r->models_dir && (r->epochs || r->limit_train || r->limit_test || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
         fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --q-epochs, --init-float, "
-                        "--gamma and --limit-train do not apply\n");
+                        "--gamma, --limit-train and --limit-test do not apply\n");
         return -1;
     }
+    if (cmp_search_options(r) < 0)
+        return -1;
     if (r->q_epochs && !r->init_float) {
         fprintf(stderr, "bitern compare: --q-epochs applies with --init-float only (else every model trains --epochs)\n");
         return -1;
@@ -152,6 +171,7 @@ static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
     c.threads = r->threads;
     c.seed = r->seed;
     c.limit_train = r->limit_train;
+    c.limit_test = r->limit_test;
     if (r->gamma >= 0.0f)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
@@ -566,9 +586,11 @@ int bitern_cmd_compare(int argc, char **argv)
     else if (r->models_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->models_dir);
     else
-        snprintf(out_dir, sizeof out_dir, "compare-%s-%s", r->dataset, r->model);
+        snprintf(out_dir, sizeof out_dir, "%s-%s-%s", r->search ? "search" : "compare", r->dataset, r->model);
     r->out_dir = out_dir;
     describe_machine(r, argc, argv);
+    if (r->search)
+        return cmp_search(r);
 
     /* The dataset first: a missing one should fail now, not after an hour of training. */
     tr_dataset train = {0}, test = {0};
@@ -596,6 +618,7 @@ int bitern_cmd_compare(int argc, char **argv)
     for (int k = 0; k < CMP_N_MODELS; k++) {
         cmp_model *m = &r->m[k];
         m->kind = k;
+        snprintf(m->name, sizeof m->name, "%s", cmp_kind_name(k));
         const char *dir = r->models_dir ? r->models_dir : out_dir;
         if (snprintf(m->path, sizeof m->path, "%s/%s.btn", dir, cmp_kind_name(k)) >= (int)sizeof m->path ||
             snprintf(m->log, sizeof m->log, "%s/%s.jsonl", dir, cmp_kind_name(k)) >= (int)sizeof m->log) {

@@ -28,7 +28,7 @@ static void quoted(FILE *f, const char *s)
 }
 
 /* Names relative to the results folder, where gnuplot runs; bitern passes suffix='.tmp' and renames. */
-static void output(FILE *f, const char *name, int w, int h)
+void cmp_gnuplot_output(FILE *f, const char *name, int w, int h)
 {
     /* reset, not reset session: that would drop suffix with the other user variables */
     fprintf(f, "\nreset\nset terminal pngcairo size %d,%d font ',10' noenhanced\nset output '%s.png'.suffix\n"
@@ -42,7 +42,7 @@ static void script(const cmp_run *r, FILE *f)
     fprintf(f, "# bitern compare: %s, %s. Written by `%s`; `gnuplot plots.gp` in this folder redraws the plots.\n"
                "if (!exists('suffix')) suffix = ''\n", r->dataset, r->model, r->command);
 
-    output(f, "acc_vs_bytes", 900, 600);
+    cmp_gnuplot_output(f, "acc_vs_bytes", 900, 600);
     fprintf(f, "set title 'Accuracy against model bytes: %s, %s (engine, %s)'\n", r->dataset, r->model,
             bitern_isa_level_name(r->m[CMP_SQ].levels[0].isa));
     fprintf(f, "set logscale x\nset format x '%%.0s%%cB'\nset xlabel 'model bytes (packed weights + scales + float parameters)'\n"
@@ -52,7 +52,7 @@ static void script(const cmp_run *r, FILE *f)
     fprintf(f, "EOD\nplot $D using 2:3 with points pt 7 ps 2 lc rgb '#1f77b4' notitle, "
                "'' using 2:3:1 with labels offset 0,1.3 notitle\n");
 
-    output(f, "latency", 1000, 600);
+    cmp_gnuplot_output(f, "latency", 1000, 600);
     fprintf(f, "set title 'Batch-1 latency per model and kernel level (median, one thread): %s, %s'\n", r->dataset,
             r->model);
     fprintf(f, "set logscale y\nset ylabel 'microseconds per image'\nset style fill solid 0.7\nset boxwidth 0.7\n"
@@ -67,7 +67,7 @@ static void script(const cmp_run *r, FILE *f)
                "'' using 0:2:(sprintf('%%.0f', $2)) with labels offset 0,0.8 notitle\n");
 
     const cmp_model *sq = &r->m[CMP_SQ];
-    output(f, "sq_depth", 900, 600);
+    cmp_gnuplot_output(f, "sq_depth", 900, 600);
     fprintf(f, "set title 'The SQ model, layer by layer: bits per weight (%s, %s)'\n", r->dataset, r->model);
     fprintf(f, "set logscale y 2\nset yrange [0.5:64]\nset ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'\n"
                "set style fill solid 0.7\nset boxwidth 0.6\n$S << EOD\n");
@@ -80,7 +80,7 @@ static void script(const cmp_run *r, FILE *f)
     fprintf(f, "EOD\nplot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, "
                "'' using 0:2:3 with labels offset 0,1 notitle\n");
 
-    output(f, "beta", 900, 600);
+    cmp_gnuplot_output(f, "beta", 900, 600);
     fprintf(f, "set title 'SQ: beta of each quantized layer over training (%s, %s)'\n", r->dataset, r->model);
     fprintf(f, "set xlabel 'epoch'\nset xtics 1\nset ylabel 'beta (rad)'\nset yrange [0.7:1.65]\nset key bottom right\n");
     fprintf(f, "set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2\n"
@@ -136,30 +136,16 @@ static int have_gnuplot(void)
     return 0;
 }
 
-int cmp_write_plots(const cmp_run *r)
+int cmp_gnuplot(const char *out_dir, const char *gp_name, const char *script_text, size_t len,
+                const char *const *pngs, size_t n_png)
 {
     char gp[4200];
-    snprintf(gp, sizeof gp, "%s/plots.gp", r->out_dir);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f) {
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", gp);
+    snprintf(gp, sizeof gp, "%s/%s", out_dir, gp_name);
+    if (cmp_write_buffer(gp, script_text, len) < 0)
         return -1;
-    }
-    script(r, f);
-    fclose(f);
-    const void *parts[1] = {buf};
-    size_t lens[1] = {n};
-    int rc = tr_write_file_atomic(gp, parts, lens, 1);
-    free(buf);
-    if (rc < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
-        return -1;
-    }
     if (!have_gnuplot()) {
         fprintf(stderr, "bitern compare: gnuplot not found: no plots (Debian: apt-get install gnuplot-nox; then "
-                        "`gnuplot plots.gp` in %s)\n", r->out_dir);
+                        "`gnuplot %s` in %s)\n", gp_name, out_dir);
         return 1;
     }
     fflush(NULL);
@@ -169,9 +155,9 @@ int cmp_write_plots(const cmp_run *r)
         return -1;
     }
     if (pid == 0) {
-        if (chdir(r->out_dir) < 0)
+        if (chdir(out_dir) < 0)
             _exit(127);
-        execlp("gnuplot", "gnuplot", "-e", "suffix='.tmp'", "plots.gp", (char *)NULL);
+        execlp("gnuplot", "gnuplot", "-e", "suffix='.tmp'", gp_name, (char *)NULL);
         _exit(127);
     }
     int status;
@@ -179,10 +165,10 @@ int cmp_write_plots(const cmp_run *r)
         ;
     int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     /* The PNGs were drawn under temporary names: rename the finished ones, drop the rest. */
-    for (size_t i = 0; i < N_PLOTS; i++) {
+    for (size_t i = 0; i < n_png; i++) {
         char tmp[4300], fin[4300];
-        snprintf(tmp, sizeof tmp, "%s/%s.png.tmp", r->out_dir, plot_names[i]);
-        snprintf(fin, sizeof fin, "%s/%s.png", r->out_dir, plot_names[i]);
+        snprintf(tmp, sizeof tmp, "%s/%s.png.tmp", out_dir, pngs[i]);
+        snprintf(fin, sizeof fin, "%s/%s.png", out_dir, pngs[i]);
         if (ok && rename(tmp, fin) < 0) {
             fprintf(stderr, "bitern compare: %s: cannot rename to %s: %s\n", tmp, fin, strerror(errno));
             ok = 0;
@@ -194,4 +180,20 @@ int cmp_write_plots(const cmp_run *r)
         return -1;
     }
     return 0;
+}
+
+int cmp_write_plots(const cmp_run *r)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) {
+        fprintf(stderr, "bitern compare: out of memory writing the plot script\n");
+        return -1;
+    }
+    script(r, f);
+    fclose(f);
+    int rc = cmp_gnuplot(r->out_dir, "plots.gp", buf, n, plot_names, N_PLOTS);
+    free(buf);
+    return rc;
 }

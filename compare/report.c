@@ -222,7 +222,27 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
         fprintf(f, " %s %.2fx%s", cmp_kind_name(k), top(&r->m[k])->lat_med > 0 ? top(fl)->lat_med / top(&r->m[k])->lat_med : 0.0,
                 k + 1 < CMP_N_MODELS ? "," : "");
     fprintf(f, " faster.\n");
+    cmp_print_freeze(r->m, CMP_N_MODELS, f);
     fprintf(f, "\nLatencies are medians on a machine that may be shared: compare them within this run, not across runs.\n");
+}
+
+void cmp_print_freeze(const cmp_model *m, int n, FILE *f)
+{
+    /* test accuracy around the freeze, from the training logs: a fall of more than 2 points is flagged */
+    int any = 0;
+    for (int k = 0; k < n; k++) {
+        const cmp_trace *t = &m[k].trace;
+        if (!m[k].has_trace || t->freeze_before < 0)
+            continue;
+        double drop = 100.0 * (t->freeze_before - t->freeze_after), lost = 100.0 * (t->freeze_before - m[k].train_acc);
+        fprintf(f, "%s %s: %.2f%% before the freeze, %.2f%% just after, %.2f%% after fine-tuning%s%s", any ? ";" : "- freeze:",
+                m[k].name, 100.0 * t->freeze_before, 100.0 * t->freeze_after, 100.0 * m[k].train_acc,
+                drop > 2.0 ? " (FELL more than 2 points at the freeze)" : "",
+                lost > 2.0 ? " (FINAL more than 2 points below the regularized net)" : "");
+        any = 1;
+    }
+    if (any)
+        fprintf(f, ".\n");
 }
 
 static void write_csv(const cmp_run *r, FILE *f)
@@ -326,29 +346,44 @@ static void write_json(const cmp_run *r, FILE *f)
     fprintf(f, "]}\n");
 }
 
+char *cmp_build_text(cmp_writer_fn *fn, const void *ctx, size_t *n)
+{
+    char *buf = NULL;
+    *n = 0;
+    FILE *f = open_memstream(&buf, n);
+    if (!f) {
+        fprintf(stderr, "bitern compare: out of memory\n");
+        return NULL;
+    }
+    fn(ctx, f);
+    if (fclose(f) != 0) {
+        free(buf);
+        fprintf(stderr, "bitern compare: out of memory\n");
+        return NULL;
+    }
+    return buf;
+}
+
 int cmp_write_atomic(const char *dir, const char *name, cmp_writer_fn *fn, const void *arg)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f) {
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
+    size_t n;
+    char *buf = cmp_build_text(fn, arg, &n);
+    if (!buf)
         return -1;
-    }
-    fn(arg, f);
-    if (fclose(f) != 0) {
-        free(buf);
-        fprintf(stderr, "bitern compare: out of memory writing %s\n", path);
-        return -1;
-    }
+    int rc = cmp_write_buffer(path, buf, n);
+    free(buf);
+    return rc;
+}
+
+int cmp_write_buffer(const char *path, const char *buf, size_t n)
+{
     const void *parts[1] = {buf};
     size_t lens[1] = {n};
     int rc = tr_write_file_atomic(path, parts, lens, 1);
     if (rc < 0)
         fprintf(stderr, "bitern compare: %s\n", tr_error());
-    free(buf);
     return rc;
 }
 

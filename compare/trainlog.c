@@ -74,6 +74,7 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
         return -1;
     memset(t, 0, sizeof *t);
     t->reg_epochs = -1;
+    t->freeze_before = t->freeze_after = -1.0;
     *final_acc = -1.0;
     char *line = NULL;
     size_t cap = 0;
@@ -87,6 +88,10 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
             str_after(line, "\"dataset\":\"", t->dataset, sizeof t->dataset);
             str_after(line, "\"model\":\"", t->spec, sizeof t->spec);
             str_after(line, "\"quant\":\"", t->quant, sizeof t->quant);
+            str_after(line, "\"depths\":\"", t->depths, sizeof t->depths);
+        } else if (strstr(line, "{\"freeze\":true")) {
+            t->freeze_before = num_after(line, "\"acc_before\":", -1.0);
+            t->freeze_after = num_after(line, "\"acc_after\":", -1.0);
         } else if (strstr(line, "{\"final\":true")) {
             *final_acc = num_after(line, "\"test_acc\":", -1.0);
         } else if (strstr(line, "{\"epoch\":")) {

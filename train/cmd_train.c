@@ -19,10 +19,14 @@ static void usage(FILE *f)
             "usage: bitern train [options]\n"
             "  --dataset mnist|fashion-mnist|cifar10   (default mnist)\n"
             "  --model SPEC|mlp|lenet|cifar-cnn        layers, e.g. conv3x3:64,bn,relu,pool2,fc:10 (default mlp)\n"
-            "  --quant float|binary|ternary|sq|bc|twn  (default float)\n"
+            "  --quant float|binary|ternary|sq|bc|twn|mixed  (default float)\n"
+            "  --depths BTTB    with --quant mixed: each quantized layer's depth in order (B binary, T ternary)\n"
             "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv: batches split; bn, activations, pooling: channels or values)\n"
             "  --opt adam|sgd  --lr X (2e-3)  --wd X  --momentum X  --sched cosine|step|const  --lr-step E\n"
             "  --lambda X  --gamma X  --p 1|2  --beta0 X  --beta-lr X  --depth-thr F  --u0-bin U   (SQ regularizer)\n"
+            "  --sq-price layer|size   SQ's price of a ternary layer: the paper's, per layer (default), or per weight\n"
+            "  --budget-bits B | --budget-bytes N   SQ: depths within B bits per quantized weight, or N bytes of\n"
+            "                          packed quantized weights (gamma then moves as a Lagrange multiplier)\n"
             "  --scale channel|layer  --quant-all  --act none|binary|ternary  --augment 0|1\n"
             "  --data-dir DIR  --out model.btn  --log metrics.jsonl  --ckpt PATH  --resume PATH\n"
             "  --init float.btn   start from a trained float model of the same architecture\n"
@@ -100,8 +104,10 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
         snprintf(buf, sizeof buf, "--eval measures a saved model: %s does not apply (only --dataset, --data-dir, "
                  "--batch and --quiet do)", not_for_eval);
         msg = buf;
-    } else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY)
-        msg = "--ft-epochs applies to --quant sq, binary and ternary only (the others have no fine-tuning phase)";
+    } else if (c->ft_epochs >= 0 && c->quant != TR_Q_SQ && c->quant != TR_Q_BINARY && c->quant != TR_Q_TERNARY &&
+               c->quant != TR_Q_MIXED)
+        msg = "--ft-epochs applies to --quant sq, binary and ternary only (and mixed, their per-layer mix; the others "
+              "have no fine-tuning phase)";
     else if (c->ft_epochs > c->epochs)
         msg = "--ft-epochs exceeds --epochs";
     else if (c->stop_after && c->stop_after >= c->epochs)
@@ -109,6 +115,12 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
     else if (c->stop_after && !c->out && !c->ckpt)
         msg = "--stop-after ends the run before the model is saved: it needs --ckpt or --out (whose checkpoint "
               "it writes), else nothing of the run is kept";
+    else if ((c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0) && c->quant != TR_Q_SQ)
+        msg = "--sq-price, --budget-bits and --budget-bytes apply to --quant sq only";
+    else if (c->budget_bits > 0 && c->budget_bytes > 0)
+        msg = "--budget-bits and --budget-bytes are two budgets: give one";
+    else if ((c->budget_bits > 0 || c->budget_bytes > 0) && c->resume)
+        msg = "--resume with a budget: the budget's multiplier (gamma) is not kept in checkpoints";
     if (!msg)
         return 0;
     fprintf(stderr, "bitern train: contradictory options: %s\n", msg);
@@ -119,7 +131,7 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
 enum { O_DATASET = 256, O_MODEL, O_DATA_DIR, O_OUT, O_LOG, O_CKPT, O_RESUME, O_INIT, O_EVAL, O_STOP_AFTER, O_QUANT,
        O_OPT, O_SCHED, O_ACT, O_SCALE, O_EPOCHS, O_FT_EPOCHS, O_BATCH, O_THREADS, O_SEED, O_LR_STEP, O_P, O_AUGMENT,
        O_LIMIT_TRAIN, O_LIMIT_TEST, O_LR, O_WD, O_MOMENTUM, O_LAMBDA, O_GAMMA, O_BETA0, O_BETA_LR, O_DEPTH_THR,
-       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_HELP };
+       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_DEPTHS, O_SQ_PRICE, O_BUDGET_BITS, O_BUDGET_BYTES, O_HELP };
 
 static const struct option long_opts[] = {
     {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"data-dir", 1, 0, O_DATA_DIR}, {"out", 1, 0, O_OUT},
@@ -132,7 +144,8 @@ static const struct option long_opts[] = {
     {"wd", 1, 0, O_WD}, {"momentum", 1, 0, O_MOMENTUM}, {"lambda", 1, 0, O_LAMBDA}, {"gamma", 1, 0, O_GAMMA},
     {"beta0", 1, 0, O_BETA0}, {"beta-lr", 1, 0, O_BETA_LR}, {"depth-thr", 1, 0, O_DEPTH_THR},
     {"u0-bin", 1, 0, O_U0_BIN}, {"quant-all", 0, 0, O_QUANT_ALL}, {"quiet", 0, 0, O_QUIET},
-    {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    {"depths", 1, 0, O_DEPTHS}, {"sq-price", 1, 0, O_SQ_PRICE}, {"budget-bits", 1, 0, O_BUDGET_BITS},
+    {"budget-bytes", 1, 0, O_BUDGET_BYTES}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 
 static int applies_to_eval(int o)
 {
@@ -178,11 +191,12 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         case O_CKPT: c.ckpt = v; break;
         case O_RESUME: c.resume = v; break;
         case O_INIT: c.init = v; break;
+        case O_DEPTHS: c.depths = v; break;
         case O_EVAL: eval_path = v; break;
         case O_STOP_AFTER: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
         case O_QUANT: {
-            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
-            bad = pick(opt, v, q, 6, &k);
+            static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn", "mixed"};
+            bad = pick(opt, v, q, 7, &k);
             c.quant = (tr_quant_mode)k;
             break;
         }
@@ -197,6 +211,21 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             bad = pick(opt, v, n, 3, &c.act);
             break;
         }
+        case O_SQ_PRICE: {
+            static const char *const n[] = {"layer", "size"};
+            bad = pick(opt, v, n, 2, &c.sq_price);
+            break;
+        }
+        case O_BUDGET_BITS: {
+            float f;
+            bad = tr_parse_float("train", opt, v, 1e-3, 2, &f);
+            c.budget_bits = f;
+            break;
+        }
+        case O_BUDGET_BYTES:
+            bad = tr_parse_long("train", opt, v, 1, 0x7fffffffffffffffL, &l);
+            c.budget_bytes = (double)l;
+            break;
         case O_SCALE: {
             static const char *const n[] = {"layer", "channel"};
             bad = pick(opt, v, n, 2, &c.per_channel);

@@ -127,3 +127,8 @@ double sq_well_energy(const float *w, size_t n, float s, float beta, int p, doub
         *collapsed = (double)c / (double)n;
     return e / (double)n;
 }
+
+int sq_depth_binary(double zero_frac, float u0, float depth_thr, float u0_bin, int ft_follows)
+{
+    return zero_frac <= depth_thr || (u0 <= u0_bin && ft_follows);
+}

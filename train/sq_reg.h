@@ -45,5 +45,9 @@ float sq_clamp_beta(float beta);
 /* Diagnostics: E = (1/n) sum over the zero well of |u|^p (beta's data gradient is sec^2(beta) * E, so beta rises
  * exactly when gamma * csc^2(beta) > sec^2(beta) * E), and the fraction of weights with |u| < 0.05 (collapsed). */
 double sq_well_energy(const float *w, size_t n, float s, float beta, int p, double *collapsed);
+/* SQ's depth rule at the freeze: 1 (binary) when the zero well is empty of weights (zero_frac <= depth_thr), or
+ * when the well has closed (u0 <= u0_bin) and fine-tuning follows (ft_follows): the weights still inside are
+ * then collapsed near 0 and become +-alpha, which only fine-tuning can retrain. Else 0 (ternary). */
+int sq_depth_binary(double zero_frac, float u0, float depth_thr, float u0_bin, int ft_follows);
 
 #endif

@@ -21,11 +21,13 @@ typedef enum {
     TR_Q_SQ,          /* Smart Quantization: trainable beta per layer, depth decided per layer */
     TR_Q_BC,          /* BinaryConnect-style: sign weights with STE from the first step */
     TR_Q_TWN,         /* Ternary Weight Networks: threshold 0.7 mean|w| with STE from the first step */
+    TR_Q_MIXED,       /* the binary/ternary pipeline with each quantized layer's depth given (--depths) */
 } tr_quant_mode;
 
 typedef struct tr_config {
     const char *dataset, *model, *data_dir, *out, *log, *ckpt, *resume;
     const char *init;             /* --init: a float .btn of the same architecture to start from, or NULL */
+    const char *depths;           /* --quant mixed: one letter per quantized layer in order, B or T */
     tr_quant_mode quant;
     int epochs, ft_epochs;        /* ft_epochs < 0: default (see trainer.c) */
     int batch, threads, quant_all, per_channel, p, act, opt, sched, lr_step, augment, quiet;
@@ -33,6 +35,9 @@ typedef struct tr_config {
     uint64_t seed;
     size_t limit_train, limit_test;
     int stop_after;               /* testing: end (as if interrupted) after this many epochs, 0 = never */
+    int sq_price;                 /* SQ_PRICE_LAYER (the paper's gamma cot(beta) per layer) or SQ_PRICE_SIZE */
+    double budget_bits;           /* --budget-bits: mean bits per quantized weight at most this, 0 = none */
+    double budget_bytes;          /* --budget-bytes: packed bytes of the quantized weights at most this, 0 = none */
 } tr_config;
 
 void tr_config_defaults(tr_config *c);
@@ -48,6 +53,12 @@ int tr_train_check_paths(const tr_config *c);
 void tr_train_catch_signals(void);
 int tr_train_stop_signal(void);   /* the signal that stopped training, 0 if none */
 const char *tr_quant_name(tr_quant_mode q);
+/* The global step at which sq/binary/ternary/mixed freeze their depths: the start of epoch E - F for F =
+ * --ft-epochs (ft_epochs >= 0; 0 gives steps_per_epoch * E, no fine-tuning), else F = max(1, E / 3) for E >= 2
+ * and, for E = 1, the last third of the single epoch fine-tunes: every default schedule fine-tunes. */
+size_t tr_freeze_step(int epochs, int ft_epochs, size_t steps_per_epoch);
+/* A fall of test accuracy (points) at the freeze above this is flagged on stderr and in the log. */
+#define TR_FREEZE_DROP_WARN 2.0
 /* Loads a .btn model and measures it on a dataset's test split. */
 int tr_evaluate_file(const char *model_path, const char *dataset, const char *data_dir, int batch, double *acc,
                      double *loss);

@@ -24,6 +24,7 @@
  * SIGINT/SIGTERM (when tr_train_catch_signals was called) stop after the current batch: the checkpoint then also
  * holds the position in the epoch and both streams, so resuming mid-epoch is as exact as at a boundary.
  */
+#include <bitern.h>
 #include <cblas.h>
 #include <errno.h>
 #ifdef __GLIBC__
@@ -44,13 +45,14 @@
 #include "nn.h"
 #include "optim.h"
 #include "serial.h"
+#include "sq_budget.h"
 #include "sq_reg.h"
 #include "train.h"
 
 const char *tr_quant_name(tr_quant_mode q)
 {
-    static const char *names[] = {"float", "binary", "ternary", "sq", "bc", "twn"};
-    return (unsigned)q < 6 ? names[q] : "?";
+    static const char *names[] = {"float", "binary", "ternary", "sq", "bc", "twn", "mixed"};
+    return (unsigned)q < 7 ? names[q] : "?";
 }
 
 void tr_config_defaults(tr_config *c)
@@ -99,7 +101,10 @@ void tr_train_catch_signals(void)
 
 int tr_train_stop_signal(void) { return stop_signal; }
 
-static int has_reg_phase(tr_quant_mode q) { return q == TR_Q_SQ || q == TR_Q_BINARY || q == TR_Q_TERNARY; }
+static int has_reg_phase(tr_quant_mode q)
+{
+    return q == TR_Q_SQ || q == TR_Q_BINARY || q == TR_Q_TERNARY || q == TR_Q_MIXED;
+}
 
 typedef struct run {
     const tr_config *cfg;
@@ -109,6 +114,13 @@ typedef struct run {
     tr_beta_optim bopt;
     int reg_epochs, ft_epochs;
     size_t steps_per_epoch;
+    size_t freeze_step;   /* global step at whose start depths are frozen (has_reg_phase); total steps: none */
+    double freeze_acc[2]; /* test accuracy just before and just after the freeze */
+    /* SQ's price and budget (sq_budget.h), per quantized layer q = 0..nq, model layer qidx[q] */
+    int nq, qidx[SQ_BUDGET_MAX_LAYERS];
+    float price[SQ_BUDGET_MAX_LAYERS];
+    double cost_b[SQ_BUDGET_MAX_LAYERS], cost_t[SQ_BUDGET_MAX_LAYERS], budget;   /* budget 0: none */
+    float gamma;          /* the current gamma: --gamma, moved by the budget's multiplier */
     float *xb, *dl;
     uint8_t *yb;
     uint32_t *perm;
@@ -130,7 +142,11 @@ static uint64_t config_fingerprint(const tr_config *c, const char *spec)
              c->limit_test);
     /* Only when given: a run without --init keeps the fingerprint it always had, so its old checkpoints resume. */
     if (c->init && len >= 0 && (size_t)len < sizeof buf)
-        snprintf(buf + len, sizeof buf - (size_t)len, "|i%s", c->init);
+        len += snprintf(buf + len, sizeof buf - (size_t)len, "|i%s", c->init);
+    if (c->depths && len >= 0 && (size_t)len < sizeof buf)
+        len += snprintf(buf + len, sizeof buf - (size_t)len, "|d%s", c->depths);
+    if ((c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0) && len >= 0 && (size_t)len < sizeof buf)
+        snprintf(buf + len, sizeof buf - (size_t)len, "|sp%d|bb%a|bB%a", c->sq_price, c->budget_bits, c->budget_bytes);
     return XXH3_64bits(buf, strlen(buf));
 }
 
@@ -185,6 +201,114 @@ static void evaluate(run *r, double *acc, double *loss)
     *loss = tot / (double)d->n;
 }
 
+size_t tr_freeze_step(int epochs, int ft_epochs, size_t steps_per_epoch)
+{
+    if (ft_epochs >= 0)
+        return steps_per_epoch * (size_t)(epochs - ft_epochs);
+    if (epochs == 1)
+        return steps_per_epoch - steps_per_epoch / 3;
+    return steps_per_epoch * (size_t)(epochs - (epochs / 3 > 1 ? epochs / 3 : 1));
+}
+
+static size_t total_steps(const run *r) { return r->steps_per_epoch * (size_t)r->cfg->epochs; }
+
+/* The price weight of model layer i (1 for the paper's per-layer form). */
+static float layer_price(const run *r, int i)
+{
+    for (int q = 0; q < r->nq; q++)
+        if (r->qidx[q] == i)
+            return r->price[q];
+    return 1.0f;
+}
+
+/* Quantized layers, their prices and their costs at each depth; the budget in those units. Refuses a budget
+ * that pure binary does not meet. */
+static int setup_price_budget(run *r)
+{
+    const tr_config *c = r->cfg;
+    size_t n[SQ_BUDGET_MAX_LAYERS];
+    r->nq = 0;
+    double nsum = 0.0, all_b = 0.0, all_t = 0.0;
+    for (int i = 0; i < r->model.n; i++) {
+        const tr_layer *l = &r->model.layers[i];
+        if (!l->quantizable)
+            continue;
+        if (r->nq == SQ_BUDGET_MAX_LAYERS) {
+            if (c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0)
+                return tr_fail("--sq-price size and budgets handle up to %d quantized layers", SQ_BUDGET_MAX_LAYERS);
+            r->nq = 0;   /* the paper's price needs no table */
+            return 0;
+        }
+        int q = r->nq++;
+        r->qidx[q] = i;
+        n[q] = l->nw;
+        nsum += (double)l->nw;
+        if (c->budget_bytes > 0) {
+            r->cost_b[q] = (double)l->out_c * (double)bitern_b1_words(l->fan_in) * 8.0;
+            r->cost_t[q] = (double)l->out_c * (double)bitern_t2_words(l->fan_in) * 8.0;
+        } else {
+            r->cost_b[q] = (double)l->nw;
+            r->cost_t[q] = 2.0 * (double)l->nw;
+        }
+        all_b += r->cost_b[q];
+        all_t += r->cost_t[q];
+    }
+    sq_layer_prices(n, r->nq, c->sq_price, r->price);
+    r->budget = c->budget_bytes > 0 ? c->budget_bytes : c->budget_bits * nsum;
+    if (r->budget > 0) {
+        const char *unit = c->budget_bytes > 0 ? "bytes of packed quantized weights" : "bits per quantized weight";
+        double k = c->budget_bytes > 0 ? 1.0 : 1.0 / nsum;
+        if (r->nq == 0)
+            return tr_fail("a budget needs quantized layers: this model has none");
+        if (r->budget < all_b)
+            return tr_fail("budget %.6g %s is below pure binary's %.6g: no choice of depths meets it", r->budget * k,
+                           unit, all_b * k);
+        if (!c->quiet)
+            fprintf(stderr, "budget: %.6g %s (pure binary %.6g, pure ternary %.6g)%s\n", r->budget * k, unit,
+                    all_b * k, all_t * k, r->budget >= all_t ? ": not binding, every depth fits" : "");
+    }
+    return 0;
+}
+
+/* The budget's Lagrange step on gamma (sq_budget.h): the depths beta points at, counted softly, against the
+ * budget. k = 5 / regularized steps: at a full-span miss gamma can move by e^5 over the phase. */
+static void budget_step(run *r, size_t reg_steps)
+{
+    double pred = 0.0, all_b = 0.0, all_t = 0.0;
+    for (int q = 0; q < r->nq; q++) {
+        const tr_layer *l = &r->model.layers[r->qidx[q]];
+        double b = sq_soft_binary(l->beta, l->sq_p, r->cfg->u0_bin);
+        pred += b * r->cost_b[q] + (1.0 - b) * r->cost_t[q];
+        all_b += r->cost_b[q];
+        all_t += r->cost_t[q];
+    }
+    r->gamma = sq_budget_gamma_step(r->gamma, pred, r->budget, all_b, all_t, 5.0 / (double)(reg_steps ? reg_steps : 1));
+}
+
+/* Under a budget the frozen depths are the best assignment that fits (sq_budget_choose), ternary where SQ's
+ * beta wants it most; said where it differs from SQ's own rule. */
+static void budget_depths(run *r)
+{
+    const tr_config *c = r->cfg;
+    double need[SQ_BUDGET_MAX_LAYERS];
+    int bin[SQ_BUDGET_MAX_LAYERS];
+    for (int q = 0; q < r->nq; q++) {
+        tr_layer *l = &r->model.layers[r->qidx[q]];
+        double zf = sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p);
+        need[q] = zf <= c->depth_thr ? 0.0 : 1.0 - sq_soft_binary(l->beta, l->sq_p, c->u0_bin);
+    }
+    if (sq_budget_choose(r->cost_b, r->cost_t, need, r->nq, r->budget, bin) < 0)
+        return;   /* refused before training (setup_price_budget) */
+    for (int q = 0; q < r->nq; q++) {
+        tr_layer *l = &r->model.layers[r->qidx[q]];
+        int d = bin[q] ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+        if (d != l->depth && !c->quiet)
+            fprintf(stderr, "budget: layer %d %s (SQ's rule: %s)\n", r->qidx[q], d == TR_DEPTH_BINARY ? "binary" : "ternary",
+                    l->depth == TR_DEPTH_BINARY ? "binary" : "ternary");
+        l->depth = d;
+    }
+}
+
 /* Freezes depths and switches the quantizable layers to quantized weights. */
 static void decide_depths(run *r)
 {
@@ -203,16 +327,24 @@ static void decide_depths(run *r)
         case TR_Q_TWN:
             l->depth = TR_DEPTH_TERNARY;
             break;
+        case TR_Q_MIXED:   /* beta was frozen at the given depth's (tr_train_run) */
+            l->depth = l->beta >= SQ_BETA_BINARY ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+            break;
         default: {
             l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
             double zf = sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p);
-            int empty = zf <= c->depth_thr || sq_u0(l->beta, l->sq_p) <= c->u0_bin;
-            l->depth = empty ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+            /* Without fine-tuning left, where the weights are decides alone: MLP --epochs 1 (no fine-tuning then)
+             * lost 47 points at the freeze to a layer binarized with 35% of its weights in the well. */
+            int bin = sq_depth_binary(zf, sq_u0(l->beta, l->sq_p), c->depth_thr, c->u0_bin,
+                                      r->freeze_step < total_steps(r));
+            l->depth = bin ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
             break;
         }
         }
         l->beta_frozen = 1;
     }
+    if (c->quant == TR_Q_SQ && r->budget > 0)
+        budget_depths(r);
     tr_model_quantize_weights(&r->model);
 }
 
@@ -245,9 +377,50 @@ static void log_layers(run *r, FILE *f, int json)
     }
 }
 
+/* The cost of the depths as they are, in the budget's units (bits, or bytes with --budget-bytes). */
+static double frozen_cost(const run *r)
+{
+    int bin[SQ_BUDGET_MAX_LAYERS];
+    for (int q = 0; q < r->nq; q++)
+        bin[q] = r->model.layers[r->qidx[q]].depth == TR_DEPTH_BINARY;
+    return sq_cost(r->cost_b, r->cost_t, bin, r->nq);
+}
+
+/* Decides and freezes the depths, measuring the test accuracy on both sides: a drop of more than 2 points there
+ * is said on stderr and in the log (fine-tuning may or may not win it back; the final line says which). */
+static int freeze(run *r)
+{
+    const tr_config *c = r->cfg;
+    double loss;
+    evaluate(r, &r->freeze_acc[0], &loss);
+    decide_depths(r);
+    evaluate(r, &r->freeze_acc[1], &loss);
+    size_t left = total_steps(r) - r->freeze_step;
+    double drop = 100.0 * (r->freeze_acc[0] - r->freeze_acc[1]);
+    if (!c->quiet) {
+        fprintf(stderr, "depths frozen after %zu regularized steps (%zu fine-tuning steps follow): test accuracy "
+                        "%.4f before, %.4f after\n", r->freeze_step, left, r->freeze_acc[0], r->freeze_acc[1]);
+        log_layers(r, stderr, 0);
+    }
+    if (drop > TR_FREEZE_DROP_WARN)
+        fprintf(stderr, "bitern train: warning: test accuracy fell %.2f points at the freeze (%.4f -> %.4f)%s\n", drop,
+                r->freeze_acc[0], r->freeze_acc[1], left ? "" : ", and no fine-tuning follows");
+    if (r->log) {
+        fprintf(r->log, "{\"freeze\":true,\"step\":%zu,\"ft_steps\":%zu,\"acc_before\":%.6f,\"acc_after\":%.6f,"
+                        "\"drop_flag\":%s,\"gamma\":%.6g,\"budget\":%.6g,\"cost\":%.6g,\"layers\":[", r->freeze_step, left,
+                r->freeze_acc[0], r->freeze_acc[1], drop > TR_FREEZE_DROP_WARN ? "true" : "false", r->gamma,
+                r->budget, frozen_cost(r));
+        log_layers(r, r->log, 1);
+        fprintf(r->log, "]}\n");
+        if (fflush(r->log) != 0 || ferror(r->log))
+            return tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+    }
+    return 0;
+}
+
 /* Runs epoch `epoch` from batch st->step on (st->step > 0: resuming mid-epoch, with st's streams and sums).
  * Returns 1, with st filled for a checkpoint, when a stop signal arrived before the epoch's last batch. */
-static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
+static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
 {
     const tr_config *c = r->cfg;
     tr_model *m = &r->model;
@@ -264,10 +437,10 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
         r->perm[i] = r->perm[j];
         r->perm[j] = t;
     }
-    int regularize = has_reg_phase(c->quant) && !quantized;
+    int regularize = has_reg_phase(c->quant) && !*quantized, reg_in_epoch = regularize;
     int augment = c->augment < 0 ? r->train.c == 3 : c->augment;
     size_t total_steps = r->steps_per_epoch * (size_t)c->epochs;
-    size_t reg_steps = r->steps_per_epoch * (size_t)r->reg_epochs;
+    size_t reg_steps = r->freeze_step;
     double loss_sum = 0.0, reg_sum = 0.0, t0 = tr_now(), c0 = tr_cpu_now(), last_print = 0.0;
     int correct = 0;
     float lr = c->lr;
@@ -284,9 +457,15 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
         size_t start = s * (size_t)c->batch;
         int n = (int)((N - start) < (size_t)c->batch ? N - start : (size_t)c->batch);
         size_t gstep = (size_t)epoch * r->steps_per_epoch + s;
+        if (regularize && gstep == r->freeze_step) {   /* a freeze inside the epoch (--epochs 1) */
+            if (freeze(r) < 0)
+                return -1;
+            *quantized = 1;
+            regularize = 0;
+        }
         lr = tr_schedule_lr(c->sched, c->lr, (double)gstep / (double)total_steps, epoch, c->lr_step);
         build_batch(&r->train, r->perm + start, n, r->xb, r->yb, augment, &rng);
-        if (quantized)
+        if (*quantized)
             tr_model_quantize_weights(m);
         const float *z = tr_model_forward(m, r->xb, n, 1);
         double loss = tr_softmax_xent(z, r->yb, n, m->n_classes, r->dl, &correct);
@@ -303,7 +482,8 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
                     continue;
                 l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
                 double db;
-                double R = sq_layer_reg(l->w, l->nw, l->sq_s, l->beta, l->sq_p, c->gamma, lam, l->gw, &db);
+                double R = sq_layer_reg(l->w, l->nw, l->sq_s, l->beta, l->sq_p, r->gamma * layer_price(r, i), lam,
+                                        l->gw, &db);
                 l->gbeta = (float)(lam * db);
                 reg_sum += lam * R * n;
             }
@@ -323,8 +503,11 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
          * weight distribution (a Gaussian heap at 0 in every layer: beta -> pi/4 within ~200 steps), and the widest
          * zero well then collapsed ~40% of every layer's weights to 0 for good (weights at 0 never leave the well).
          * Scaling the step by the ramp makes beta follow the regularized weights instead. */
-        if (regularize && c->quant == TR_Q_SQ)
+        if (regularize && c->quant == TR_Q_SQ) {
             tr_beta_optim_step(&r->bopt, c->beta_lr * (float)((double)(gstep + 1) / (double)(reg_steps ? reg_steps : 1)));
+            if (r->budget > 0)
+                budget_step(r, reg_steps);
+        }
         double now = tr_now();
         if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
             last_print = now;
@@ -346,12 +529,12 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
     }
     if (r->tty && !c->quiet)
         fputc('\n', stderr);
-    if (quantized)
+    if (*quantized)
         tr_model_quantize_weights(m);
     double acc, tloss;
     evaluate(r, &acc, &tloss);
     double secs = tr_now() - t0, cpu = tr_cpu_now() - c0;
-    const char *phase = c->quant == TR_Q_FLOAT ? "float" : regularize ? "reg" : "quant";
+    const char *phase = c->quant == TR_Q_FLOAT ? "float" : regularize ? "reg" : reg_in_epoch ? "reg+quant" : "quant";
     if (!c->quiet) {
         fprintf(stderr, "epoch %d/%d %s: loss %.4f reg %.4f train_acc %.4f test_acc %.4f test_loss %.4f lr %.2e %.1fs (cpu %.1fs)\n",
                 epoch + 1, c->epochs, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu);
@@ -360,9 +543,9 @@ static int run_epoch(run *r, int epoch, int quantized, tr_ckpt_meta *st)
     if (r->log) {
         fprintf(r->log, "{\"epoch\":%d,\"phase\":\"%s\",\"loss\":%.6f,\"reg\":%.6f,\"train_acc\":%.6f,"
                         "\"test_acc\":%.6f,\"test_loss\":%.6f,\"lr\":%.6g,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"rss_kb\":%ld,"
-                        "\"layers\":[",
+                        "\"gamma\":%.6g,\"layers\":[",
                 epoch + 1, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu,
-                tr_rss_kb());
+                tr_rss_kb(), r->gamma);
         log_layers(r, r->log, 1);
         fprintf(r->log, "]}\n");
         if (fflush(r->log) != 0 || ferror(r->log))
@@ -424,6 +607,26 @@ static int init_from_file(tr_model *m, const char *path)
 out:
     tr_model_free(&src);
     return rc;
+}
+
+/* --quant mixed needs one B or T per quantized layer (conv/dense, less the first and last unless --quant-all, as
+ * tr_model_mark_quantizable counts them); --depths with any other mode would be ignored. Checked on the spec,
+ * before any data is read. */
+static int check_depths(const tr_config *c, const tr_layer_desc *d, int n)
+{
+    if (!c->depths != (c->quant != TR_Q_MIXED))
+        return tr_fail("--depths goes with --quant mixed, and --quant mixed needs --depths");
+    if (!c->depths)
+        return 0;
+    int nw = 0;
+    for (int i = 0; i < n; i++)
+        nw += d[i].type == TR_DENSE || d[i].type == TR_CONV;
+    int nq = c->quant_all ? nw : nw > 2 ? nw - 2 : 0;
+    size_t len = strlen(c->depths);
+    if (len != (size_t)nq || strspn(c->depths, "BT") != len)
+        return tr_fail("--depths '%s': this model has %d quantized layers: give one letter B (binary) or T (ternary) "
+                       "for each, in order", c->depths, nq);
+    return 0;
 }
 
 /* Relu layers that feed a quantized layer become sign/tern when binary/ternary activations are asked for. */
@@ -497,6 +700,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
         return -1;
     if (tr_spec_parse(c->model, &desc, &nd) < 0)
         return -1;
+    if (check_depths(c, desc, nd) < 0) {
+        free(desc);
+        return -1;
+    }
     if (c->act)
         apply_act(desc, nd, c->act, c->quant_all);
     const char *spec = tr_spec_preset(c->model) ? tr_spec_preset(c->model) : c->model;
@@ -531,13 +738,15 @@ int tr_train_run(const tr_config *c, double *final_acc)
         r.model.in_mean[k] = r.train.mean[k];
         r.model.in_std[k] = r.train.std[k];
     }
-    for (int i = 0; i < r.model.n; i++) {
+    for (int i = 0, nq = 0; i < r.model.n; i++) {
         tr_layer *l = &r.model.layers[i];
         l->sq_p = c->p;
         l->per_channel = c->per_channel;
         l->sq_s = 0.0f;   /* first sq_fit_scale starts from mean |w| */
         l->beta = c->quant == TR_Q_BINARY ? (float)(M_PI / 2) : c->quant == TR_Q_TERNARY ? (float)(M_PI / 4)
                                                                                          : sq_clamp_beta(c->beta0);
+        if (c->quant == TR_Q_MIXED && l->quantizable)
+            l->beta = c->depths[nq++] == 'B' ? (float)(M_PI / 2) : (float)(M_PI / 4);
         l->beta_frozen = c->quant != TR_Q_SQ;
         if (l->quantizable)
             l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, 0.0f);
@@ -553,6 +762,14 @@ int tr_train_run(const tr_config *c, double *final_acc)
         r.reg_epochs = c->epochs - r.ft_epochs;
     }
     r.steps_per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
+    r.freeze_step = has_reg_phase(c->quant) ? tr_freeze_step(c->epochs, c->ft_epochs, r.steps_per_epoch) : 0;
+    r.gamma = c->gamma;
+    if (setup_price_budget(&r) < 0)
+        goto out;
+    if (has_reg_phase(c->quant) && r.freeze_step == total_steps(&r) && !c->quiet)
+        fprintf(stderr, "bitern train: warning: --ft-epochs 0: the depths are frozen at the very end with no "
+                        "fine-tuning after, so the quantized network is the regularized one rounded%s\n",
+                c->quant == TR_Q_SQ ? " (SQ then makes a layer binary only if its zero well is empty)" : "");
     size_t ex = (size_t)r.train.c * r.train.h * r.train.w;
     r.xb = tr_alloc((size_t)c->batch * ex, sizeof(float));
     r.yb = tr_alloc((size_t)c->batch, 1);
@@ -616,29 +833,27 @@ int tr_train_run(const tr_config *c, double *final_acc)
     }
     if (r.log)
         fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
-                       "\"reg_epochs\":%d,\"ft_epochs\":%d,\"batch\":%d,\"seed\":%llu,\"threads\":%d,"
-                       "\"openblas_core\":\"%s\",\"resumed_after\":%u,\"init_from_float\":%s}\n",
-                c->dataset, spec, tr_quant_name(c->quant), c->epochs, r.reg_epochs, r.ft_epochs, c->batch,
-                (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done,
-                c->init ? "true" : "false");
+                       "\"reg_epochs\":%d,\"ft_epochs\":%d,\"freeze_step\":%zu,\"steps_per_epoch\":%zu,\"batch\":%d,\"seed\":%llu,\"threads\":%d,"
+                       "\"openblas_core\":\"%s\",\"resumed_after\":%u,\"init_from_float\":%s,\"depths\":\"%s\"}\n",
+                c->dataset, spec, tr_quant_name(c->quant), c->epochs, r.reg_epochs, r.ft_epochs, r.freeze_step,
+                r.steps_per_epoch, c->batch, (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done,
+                c->init ? "true" : "false", c->depths ? c->depths : "");
     if (!c->quiet)
         fprintf(stderr, "bitern train: %s, %zu train / %zu test examples, model %s%s, quant %s, %d epochs "
-                        "(%d regularized, %d fine-tuning), batch %d, seed %llu, threads %d%s%s\n",
+                        "(%zu regularized steps, then %zu fine-tuning), batch %d, seed %llu, threads %d%s%s\n",
                 c->dataset, r.train.n, r.test.n, spec,
                 c->act == 1 ? " (relu before quantized layers -> sign)" : c->act == 2 ? " (relu before quantized layers -> tern)" : "",
-                tr_quant_name(c->quant), c->epochs, r.reg_epochs,
-                r.ft_epochs, c->batch, (unsigned long long)c->seed, c->threads, c->init ? ", from " : "",
+                tr_quant_name(c->quant), c->epochs, r.freeze_step,
+                total_steps(&r) - r.freeze_step, c->batch, (unsigned long long)c->seed, c->threads,
+                c->init ? ", from " : "",
                 c->init ? c->init : "");
     for (int e = (int)meta.epochs_done; e < c->epochs; e++) {
-        if (has_reg_phase(c->quant) && !quantized && e == r.reg_epochs) {
-            decide_depths(&r);
+        if (has_reg_phase(c->quant) && !quantized && (size_t)e * r.steps_per_epoch == r.freeze_step) {
+            if (freeze(&r) < 0)
+                goto out;
             quantized = 1;
-            if (!c->quiet) {
-                fprintf(stderr, "depths frozen after %d regularized epochs:\n", r.reg_epochs);
-                log_layers(&r, stderr, 0);
-            }
         }
-        int stopped = run_epoch(&r, e, quantized, &meta);
+        int stopped = run_epoch(&r, e, &quantized, &meta);
         if (stopped < 0)
             goto out;
         if (stopped || (stop_signal && e + 1 < c->epochs)) {
@@ -682,20 +897,32 @@ int tr_train_run(const tr_config *c, double *final_acc)
             goto out;
         }
     }
-    if (c->quant != TR_Q_FLOAT && !quantized) {
-        decide_depths(&r);   /* no fine-tuning epochs: quantize the regularized net as it is */
+    if (has_reg_phase(c->quant) && !quantized) {
+        if (freeze(&r) < 0)   /* no fine-tuning: quantize the regularized net as it is */
+            goto out;
         quantized = 1;
     }
     tr_model_quantize_weights(&r.model);
     double acc, loss;
     evaluate(&r, &acc, &loss);
+    /* The freeze's accuracy is known when it happened in this process (not before a --resume). */
+    int froze_here = has_reg_phase(c->quant) && r.freeze_acc[0] > 0.0;
+    double lost = froze_here ? 100.0 * (r.freeze_acc[0] - acc) : 0.0;
+    if (lost > TR_FREEZE_DROP_WARN)
+        fprintf(stderr, "bitern train: warning: the final %s network is %.2f points below the regularized one "
+                        "before the freeze (%.4f -> %.4f): fine-tuning did not win the freeze's loss back\n",
+                tr_quant_name(c->quant), lost, r.freeze_acc[0], acc);
     if (!c->quiet) {
         fprintf(stderr, "final %s network: test accuracy %.4f (loss %.4f)\n", tr_quant_name(c->quant), acc, loss);
         log_layers(&r, stderr, 0);
     }
     if (r.log) {
-        fprintf(r.log, "{\"final\":true,\"quant\":\"%s\",\"test_acc\":%.6f,\"test_loss\":%.6f,\"layers\":[",
-                tr_quant_name(c->quant), acc, loss);
+        fprintf(r.log, "{\"final\":true,\"quant\":\"%s\",\"test_acc\":%.6f,\"test_loss\":%.6f,", tr_quant_name(c->quant),
+                acc, loss);
+        if (froze_here)
+            fprintf(r.log, "\"acc_before_freeze\":%.6f,\"freeze_loss_flag\":%s,", r.freeze_acc[0],
+                    lost > TR_FREEZE_DROP_WARN ? "true" : "false");
+        fprintf(r.log, "\"layers\":[");
         log_layers(&r, r.log, 1);
         fprintf(r.log, "]}\n");
         if (fflush(r.log) != 0 || ferror(r.log)) {

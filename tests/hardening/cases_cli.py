@@ -159,6 +159,37 @@ def cli_train_ft_epochs(ctx):
     return ["train", "--quant", "sq", "--epochs", "2", "--ft-epochs", "3"]
 
 
+@case("cli", "--depths of the wrong length", "`--model lenet --quant mixed --depths BTB`", 1,
+      "--depths 'BTB': this model has 2 quantized layers")
+def cli_train_depths_len(ctx):
+    return ["train", "--model", "lenet", "--quant", "mixed", "--depths", "BTB"]
+
+
+@case("cli", "--depths without --quant mixed", "`--model lenet --depths BT`", 1,
+      "--depths goes with --quant mixed, and --quant mixed needs --depths")
+def cli_train_depths_mode(ctx):
+    return ["train", "--model", "lenet", "--depths", "BT"]
+
+
+@case("cli", "SQ budget below pure binary", "`--model lenet --quant-all --quant sq --budget-bits 0.9`", 1,
+      "budget 0.9 bits per quantized weight is below pure binary's 1: no choice of depths meets it")
+def cli_train_budget_low(ctx):
+    return ["train", "--data-dir", ctx.data, "--model", "lenet", "--quant-all", "--quant", "sq", "--budget-bits", "0.9",
+            "--epochs", "1", "--limit-train", "64", "--quiet"]
+
+
+@case("cli", "contradictory: a budget without SQ", "`--quant ternary --budget-bits 1.5`", 2,
+      "contradictory options: --sq-price, --budget-bits and --budget-bytes apply to --quant sq only")
+def cli_train_budget_mode(ctx):
+    return ["train", "--quant", "ternary", "--budget-bits", "1.5"]
+
+
+@case("cli", "contradictory: two budgets", "`--quant sq --budget-bits 1.5 --budget-bytes 9000`", 2,
+      "contradictory options: --budget-bits and --budget-bytes are two budgets")
+def cli_train_budget_two(ctx):
+    return ["train", "--quant", "sq", "--budget-bits", "1.5", "--budget-bytes", "9000"]
+
+
 @case("cli", "contradictory: --out and --ckpt the same file", "`--out m --ckpt m`", 2,
       "contradictory options: --out m and --ckpt m are the same file")
 def cli_train_out_ckpt(ctx):
