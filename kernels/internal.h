@@ -5,6 +5,7 @@
 #define BITERN_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "bitern.h"
@@ -78,6 +79,9 @@ const bitern_variant *bitern_pick_variant(bitern_op op, unsigned flags);
 const bitern_variant *bitern_rank_variant(bitern_op op, unsigned flags);
 /* Reads this CPU's tune profile (tune.c) into choice[] (NULL: the rank decides), unless BITERN_TUNE=off. */
 void bitern_tune_load(const bitern_variant *choice[BITERN_OP_COUNT]);
+/* Parses a profile from f into choice[]: NULL, or why it is not to be trusted (written into err, or a constant).
+ * A profile is trusted whole or not at all: on a non-NULL return choice[] may be partly filled and is discarded. */
+const char *bitern_tune_parse(FILE *f, const bitern_variant *choice[BITERN_OP_COUNT], char *err, size_t errlen);
 /* All variants of every list, in cascade order. */
 size_t bitern_all_variants(const bitern_variant **out, size_t cap);
 bitern_fn bitern_kernel_slot(const bitern_kernels *k, bitern_op op);

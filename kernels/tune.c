@@ -61,8 +61,7 @@ static const bitern_variant *find_variant(const char *op, const char *name)
     return NULL;
 }
 
-/* Parses `f` into choice[]; returns NULL or why it is not to be trusted (written into err). */
-static const char *parse(FILE *f, const bitern_variant *choice[BITERN_OP_COUNT], char *err, size_t errlen)
+const char *bitern_tune_parse(FILE *f, const bitern_variant *choice[BITERN_OP_COUNT], char *err, size_t errlen)
 {
     char line[256], cpu[128] = "", id[128];
     unsigned flags = 0;
@@ -126,7 +125,7 @@ void bitern_tune_load(const bitern_variant *choice[BITERN_OP_COUNT])
     }
     const bitern_variant *tmp[BITERN_OP_COUNT] = { 0 };
     char err[400];
-    const char *why = parse(f, tmp, err, sizeof err);
+    const char *why = bitern_tune_parse(f, tmp, err, sizeof err);
     fclose(f);
     if (why) {
         snprintf(status, sizeof status, "ignored %s: %s; the rank decides", path, why);

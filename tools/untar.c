@@ -55,8 +55,12 @@ untar *untar_open(const char *path, uint64_t max_member)
     if (archive_read_support_format_tar(t->a) != ARCHIVE_OK || archive_read_support_filter_gzip(t->a) != ARCHIVE_OK ||
         archive_read_support_filter_none(t->a) != ARCHIVE_OK)
         fail(t, "libarchive lacks its tar reader or built-in gzip (zlib) support");
-    else if ((t->fd = tr_open_regular(path)) < 0)   /* a FIFO would block: refused before a blocking open */
-        fail(t, tr_error());
+    else if ((t->fd = tr_open_regular(path)) < 0) {   /* a FIFO would block: refused before a blocking open */
+        /* untar's messages do not repeat the path (the caller names the archive as it knows it) */
+        const char *why = tr_error();
+        size_t n = strlen(path);
+        fail(t, !strncmp(why, path, n) && !strncmp(why + n, ": ", 2) ? why + n + 2 : why);
+    }
     else if (archive_read_open_fd(t->a, t->fd, 1 << 17) != ARCHIVE_OK)
         fail_archive(t, "not readable as a tar or tar.gz");
     return t;
