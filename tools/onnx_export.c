@@ -118,16 +118,24 @@ static const char *ox_scalar(ox *g, const char *name, float v)
     return ox_tensor(g, name, NULL, 0, p);
 }
 
-static Onnx__AttributeProto *ox_attr_ints(ox *g, const char *name, const int64_t *v, size_t n)
+static Onnx__AttributeProto *ox_attr(ox *g, const char *name, Onnx__AttributeProto__AttributeType type)
 {
     Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
-    int64_t *c = ox_alloc(g, n * sizeof *c);
-    if (!a || !c)
+    if (!a)
         return NULL;
     onnx__attribute_proto__init(a);
     a->name = (char *)name;
     a->has_type = 1;
-    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    a->type = type;
+    return a;
+}
+
+static Onnx__AttributeProto *ox_attr_ints(ox *g, const char *name, const int64_t *v, size_t n)
+{
+    Onnx__AttributeProto *a = ox_attr(g, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+    int64_t *c = ox_alloc(g, n * sizeof *c);
+    if (!a || !c)
+        return NULL;
     memcpy(c, v, n * sizeof *c);
     a->n_ints = n;
     a->ints = c;
@@ -136,29 +144,21 @@ static Onnx__AttributeProto *ox_attr_ints(ox *g, const char *name, const int64_t
 
 static Onnx__AttributeProto *ox_attr_int(ox *g, const char *name, int64_t v)
 {
-    Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
-    if (!a)
-        return NULL;
-    onnx__attribute_proto__init(a);
-    a->name = (char *)name;
-    a->has_type = 1;
-    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-    a->has_i = 1;
-    a->i = v;
+    Onnx__AttributeProto *a = ox_attr(g, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    if (a) {
+        a->has_i = 1;
+        a->i = v;
+    }
     return a;
 }
 
 static Onnx__AttributeProto *ox_attr_float(ox *g, const char *name, float v)
 {
-    Onnx__AttributeProto *a = ox_alloc(g, sizeof *a);
-    if (!a)
-        return NULL;
-    onnx__attribute_proto__init(a);
-    a->name = (char *)name;
-    a->has_type = 1;
-    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-    a->has_f = 1;
-    a->f = v;
+    Onnx__AttributeProto *a = ox_attr(g, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+    if (a) {
+        a->has_f = 1;
+        a->f = v;
+    }
     return a;
 }
 
