@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `bitern compare --search`: the depth search that SQ claims to replace (issue 15). Every per-layer {binary,
+ * `bitern compare --search`: the depth search that SQ claims to replace. Every per-layer {binary,
  * ternary} assignment of the quantized layers (all conv/dense layers: --quant-all) is trained with one recipe
  * (`bitern train --quant mixed --depths ...`: the pure models' pipeline with the depths given), up to
  * CMP_SEARCH_EXHAUSTIVE layers (16 runs for 4); beyond that a greedy walk from all ternary that binarizes, one

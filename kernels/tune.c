@@ -3,7 +3,7 @@
  * Tuned dispatch: a per-CPU profile, measured by `bitern tune`, that names the variant each op should use.
  *
  * Every variant is exact, so which one runs is a speed choice only. The rank of the cascade (the last variant
- * whose flags the CPU has) is a guess that measurements contradicted (issue 14: on Zen 5 the avx512 sibling of
+ * whose flags the CPU has) is a guess that measurements contradicted (on Zen 5 the avx512 sibling of
  * some vpopcntdq kernels is 1.5x faster); a profile records what was measured on this very CPU instead.
  *
  * The profile is a small text file, $XDG_CACHE_HOME/bitern/tune-<cpu id>.txt ($HOME/.cache when XDG_CACHE_HOME is
