@@ -294,11 +294,15 @@ int bitern_cmd_train(int argc, char **argv)
         return 0;
     }
     tr_train_catch_signals();
-    int rc = tr_train_run(&c, NULL);
+    double acc = -1.0;
+    int rc = tr_train_run(&c, &acc);
     if (rc < 0) {
         fprintf(stderr, "bitern train: error: %s\n", tr_error());
         return 1;
     }
+    /* The result on stdout (diagnostics and progress are on stderr), even with --quiet. */
+    if (rc == 0 && acc >= 0.0)
+        printf("final %s network: test accuracy %.4f\n", tr_quant_name(c.quant), acc);
     /* The shell's convention for "ended by signal N", though the process ended itself cleanly. */
     return rc > 0 ? 128 + tr_train_stop_signal() : 0;
 }

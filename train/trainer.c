@@ -511,9 +511,12 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
         double now = tr_now();
         if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
             last_print = now;
-            fprintf(stderr, "\repoch %d/%d [%zu/%zu] loss %.4f acc %.4f lr %.2e %.0fs   ", epoch + 1, c->epochs,
-                    s + 1, r->steps_per_epoch, loss_sum / (double)(start + (size_t)n),
-                    (double)correct / (double)(start + (size_t)n), lr, now - t0);
+            /* ETA of the whole run at this epoch's pace (the per-epoch evaluations not counted) */
+            size_t left = r->steps_per_epoch - s - 1 + (size_t)(c->epochs - epoch - 1) * r->steps_per_epoch;
+            long eta = (long)((now - t0) / (double)(s + 1 - first) * (double)left + 0.5);
+            fprintf(stderr, "\repoch %d/%d [%zu/%zu] loss %.4f acc %.4f lr %.2e %.0fs, ETA %ld:%02ld:%02ld   ",
+                    epoch + 1, c->epochs, s + 1, r->steps_per_epoch, loss_sum / (double)(start + (size_t)n),
+                    (double)correct / (double)(start + (size_t)n), lr, now - t0, eta / 3600, eta / 60 % 60, eta % 60);
         }
         if (stop_signal && s + 1 < r->steps_per_epoch) {
             st->step = (uint32_t)(s + 1);
@@ -912,8 +915,8 @@ int tr_train_run(const tr_config *c, double *final_acc)
         fprintf(stderr, "bitern train: warning: the final %s network is %.2f points below the regularized one "
                         "before the freeze (%.4f -> %.4f): fine-tuning did not win the freeze's loss back\n",
                 tr_quant_name(c->quant), lost, r.freeze_acc[0], acc);
-    if (!c->quiet) {
-        fprintf(stderr, "final %s network: test accuracy %.4f (loss %.4f)\n", tr_quant_name(c->quant), acc, loss);
+    if (!c->quiet) {   /* the result itself is the caller's to print (`bitern train` prints it on stdout) */
+        fprintf(stderr, "final %s network: test loss %.4f; its layers:\n", tr_quant_name(c->quant), loss);
         log_layers(&r, stderr, 0);
     }
     if (r.log) {
