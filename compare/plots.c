@@ -61,7 +61,7 @@ static void script(const cmp_run *r, FILE *f)
         for (int j = 0; j < r->m[k].n_levels; j++) {
             const cmp_level *l = &r->m[k].levels[j];
             fprintf(f, "\"%s %s\" %.3f\n", cmp_kind_name(k),
-                    k == CMP_FLOAT ? "OpenBLAS" : bitern_isa_level_name(l->isa), 1e6 * l->lat_med);
+                    k == CMP_FLOAT ? "f32" : bitern_isa_level_name(l->isa), 1e6 * l->lat_med);
         }
     fprintf(f, "EOD\nplot $L using 0:2:xtic(1) with boxes lc rgb '#2ca02c' notitle, "
                "'' using 0:2:(sprintf('%%.0f', $2)) with labels offset 0,0.8 notitle\n");
@@ -69,7 +69,8 @@ static void script(const cmp_run *r, FILE *f)
     const cmp_model *sq = &r->m[CMP_SQ];
     cmp_gnuplot_output(f, "sq_depth", 900, 600);
     fprintf(f, "set title 'The SQ model, layer by layer: bits per weight (%s, %s)'\n", r->dataset, r->model);
-    fprintf(f, "set logscale y 2\nset yrange [0.5:64]\nset ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'\n"
+    fprintf(f, "set logscale y 2\nset yrange [0.5:256]\nset ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'\n"
+               "set xlabel 'layer (index in the model, op)'\nset xtics rotate by -30\nset bmargin 7\n"
                "set style fill solid 0.7\nset boxwidth 0.6\n$S << EOD\n");
     for (int i = 0; i < sq->n_ops; i++)
         if (sq->ops[i].depth >= 0)
@@ -78,27 +79,25 @@ static void script(const cmp_run *r, FILE *f)
                     sq->ops[i].depth == TR_DEPTH_BINARY ? "binary" : sq->ops[i].depth == TR_DEPTH_TERNARY ? "ternary" : "float",
                     sq->ops[i].weights);
     fprintf(f, "EOD\nplot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, "
-               "'' using 0:2:3 with labels offset 0,1 notitle\n");
+               "'' using 0:2:3 with labels rotate by 90 left offset 0,0.5 notitle\n");
 
-    cmp_gnuplot_output(f, "beta", 900, 600);
+    cmp_gnuplot_output(f, "beta", 900, 650);
     fprintf(f, "set title 'SQ: beta of each quantized layer over training (%s, %s)'\n", r->dataset, r->model);
-    fprintf(f, "set xlabel 'epoch'\nset xtics 1\nset ylabel 'beta (rad)'\nset yrange [0.7:1.65]\nset key bottom right\n");
-    fprintf(f, "set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2\n"
-               "set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6\n"
-               "set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2\n"
-               "set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8\n"
-               "set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'\n"
-               "set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) "
-               "offset 0,-0.8 tc rgb 'red'\n");
+    fprintf(f, "set xlabel 'epoch'\nset xtics 1\nset ylabel 'beta (rad)'\nset yrange [0.7:1.65]\n"
+               "set key outside below maxcols 2\n");
+    static const char refs[] = "pi/2 with lines dt 2 lc rgb 'black' title 'pi/2: the binary penalty', "
+                               "atan(81) with lines dt 3 lw 2 lc rgb 'red' title 'atan(81): above it a layer turns "
+                               "binary (u0 = 0.1, p = 2: the default depth rule)', "
+                               "pi/4 with lines dt 4 lc rgb 'gray30' title 'pi/4: the ternary penalty'";
     const cmp_trace *t = &sq->trace;
     if (!sq->has_trace || t->n_layers == 0) {
         fprintf(f, "set label 'no training log found for the SQ model' at graph 0.3, graph 0.5\n"
-                   "plot 1/0 notitle\n");
+                   "plot %s\n", refs);
         return;
     }
     if (t->reg_epochs > 0)
         fprintf(f, "set arrow from %d.5, graph 0 to %d.5, graph 1 nohead lc rgb 'gray'\n"
-                   "set label 'depths frozen' at %d.6, graph 0.5\n", t->reg_epochs, t->reg_epochs, t->reg_epochs);
+                   "set label 'depths frozen' at %d.6, graph 0.95\n", t->reg_epochs, t->reg_epochs, t->reg_epochs);
     fprintf(f, "$B << EOD\n");
     for (int e = 0; e < t->n_epochs; e++) {
         fprintf(f, "%d", e + 1);
@@ -106,13 +105,13 @@ static void script(const cmp_run *r, FILE *f)
             fprintf(f, " %.5f", t->beta[e][q]);
         fprintf(f, "\n");
     }
-    fprintf(f, "EOD\nplot ");
+    fprintf(f, "EOD\nplot %s", refs);
     for (int q = 0; q < t->n_layers; q++) {
         const char *name = "?";
         for (int i = 0; i < sq->n_ops; i++)
             if (sq->ops[i].first_layer == t->layer[q])
                 name = sq->ops[i].name;
-        fprintf(f, "%s$B using 1:%d with linespoints lw 2 title ", q ? ", " : "", q + 2);
+        fprintf(f, ", $B using 1:%d with linespoints lw 2 title ", q + 2);
         char title[128];
         snprintf(title, sizeof title, "layer %d %s", t->layer[q], name);
         quoted(f, title);

@@ -50,8 +50,11 @@ set output 'sq_depth.png'.suffix
 set grid
 set title 'The SQ model, layer by layer: bits per weight (cifar10, cifar-cnn)'
 set logscale y 2
-set yrange [0.5:64]
+set yrange [0.5:256]
 set ylabel 'bits per weight (1 binary, 2 ternary, 32 float)'
+set xlabel 'layer (index in the model, op)'
+set xtics rotate by -30
+set bmargin 7
 set style fill solid 0.7
 set boxwidth 0.6
 $S << EOD
@@ -63,10 +66,10 @@ $S << EOD
 "17 conv3x3:128+bn+relu" 1 "binary, 147456 weights"
 "22 fc:10" 32 "float, 20480 weights"
 EOD
-plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels offset 0,1 notitle
+plot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, '' using 0:2:3 with labels rotate by 90 left offset 0,0.5 notitle
 
 reset
-set terminal pngcairo size 900,600 font ',10' noenhanced
+set terminal pngcairo size 900,650 font ',10' noenhanced
 set output 'beta.png'.suffix
 set grid
 set title 'SQ: beta of each quantized layer over training (cifar10, cifar-cnn)'
@@ -74,15 +77,9 @@ set xlabel 'epoch'
 set xtics 1
 set ylabel 'beta (rad)'
 set yrange [0.7:1.65]
-set key bottom right
-set arrow from graph 0, first pi/4 to graph 1, first pi/4 nohead dt 2
-set label 'pi/4: ternary' at graph 0.02, first pi/4 offset 0,0.6
-set arrow from graph 0, first pi/2 to graph 1, first pi/2 nohead dt 2
-set label 'pi/2: binary' at graph 0.02, first pi/2 offset 0,-0.8
-set arrow from graph 0, first atan(81) to graph 1, first atan(81) nohead dt 3 lc rgb 'red'
-set label 'u0 = 0.1 (p = 2): binary above, by the default depth rule' at graph 0.3, first atan(81) offset 0,-0.8 tc rgb 'red'
+set key outside below maxcols 2
 set arrow from 4.5, graph 0 to 4.5, graph 1 nohead lc rgb 'gray'
-set label 'depths frozen' at 4.6, graph 0.5
+set label 'depths frozen' at 4.6, graph 0.95
 $B << EOD
 1 1.36128 1.28090 1.29626 1.25477 1.23547
 2 1.55480 1.54930 1.54250 1.53710 1.52241
@@ -91,4 +88,4 @@ $B << EOD
 5 1.56080 1.56080 1.56080 1.56080 1.56080
 6 1.56080 1.56080 1.56080 1.56080 1.56080
 EOD
-plot $B using 1:2 with linespoints lw 2 title 'layer 3 conv3x3:32+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 7 conv3x3:64+bn+relu', $B using 1:4 with linespoints lw 2 title 'layer 10 conv3x3:64+bn+relu', $B using 1:5 with linespoints lw 2 title 'layer 14 conv3x3:128+bn+relu', $B using 1:6 with linespoints lw 2 title 'layer 17 conv3x3:128+bn+relu'
+plot pi/2 with lines dt 2 lc rgb 'black' title 'pi/2: the binary penalty', atan(81) with lines dt 3 lw 2 lc rgb 'red' title 'atan(81): above it a layer turns binary (u0 = 0.1, p = 2: the default depth rule)', pi/4 with lines dt 4 lc rgb 'gray30' title 'pi/4: the ternary penalty', $B using 1:2 with linespoints lw 2 title 'layer 3 conv3x3:32+bn+relu', $B using 1:3 with linespoints lw 2 title 'layer 7 conv3x3:64+bn+relu', $B using 1:4 with linespoints lw 2 title 'layer 10 conv3x3:64+bn+relu', $B using 1:5 with linespoints lw 2 title 'layer 14 conv3x3:128+bn+relu', $B using 1:6 with linespoints lw 2 title 'layer 17 conv3x3:128+bn+relu'
