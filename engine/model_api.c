@@ -191,8 +191,10 @@ static int check_run(const bitern_model *m, const void *x, size_t n, const float
 
 static int forward(bitern_model *m, const float *x, size_t n, float *logits)
 {
+    /* The inputs were checked finite: what the engine can still refuse is a layer whose values overflowed to
+     * inf on the way, or its scratch not being allocatable. */
     if (bte_forward(m->e, x, (int)n, logits) < 0)
-        return fail(BITERN_ENONFINITE, "%s", bte_error());
+        return fail(strstr(bte_error(), "out of memory") ? BITERN_ENOMEM : BITERN_ENONFINITE, "%s", bte_error());
     return BITERN_OK;
 }
 
