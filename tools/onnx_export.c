@@ -175,7 +175,7 @@ static const char *ox_node(ox *g, const char *op, const char *doc, const char *c
         return "";
     onnx__node_proto__init(nd);
     size_t n = 0;
-    while (in[n] && n < 5) {
+    while (n < 5 && in[n]) {
         ins[n] = (char *)in[n];
         n++;
     }
@@ -334,7 +334,7 @@ static int ox_layer(ox *g, const tr_model *m, int i, ox_state *st)
         const char *mu = ox_tensor(g, ox_str(g, "layer%d.running_mean", i), &c, 1, l->rmean);
         const char *var = ox_tensor(g, ox_str(g, "layer%d.running_var", i), &c, 1, l->rvar);
         Onnx__AttributeProto *eps[] = {ox_attr_float(g, "epsilon", l->eps)};
-        *cur = ox_node(g, "BatchNormalization", NULL, (const char *[]){x, s, b, mu, var}, eps, 1);
+        *cur = ox_node(g, "BatchNormalization", NULL, (const char *[]){x, s, b, mu, var, NULL}, eps, 1);
         return 0;
     }
     case TR_RELU:
