@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `bitern compare`: trains (or loads) float, binary, ternary and SQ models, runs each on the engine at every
- * kernel level the CPU has, and writes the results folder. The float model runs on OpenBLAS sgemm (its best
- * core, see tr_ensure_openblas_coretype): that is the float row, the code a user would otherwise run.
+ * kernel level the CPU has, and writes the results folder. The float model runs on the engine's deterministic
+ * float GEMM (engine/engine_fgemm.c); the float runtimes a user would otherwise deploy with are measured beside
+ * it by bench/infer-compare.
  */
 #include <cblas.h>
 #include <errno.h>

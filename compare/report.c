@@ -40,7 +40,7 @@ static const char *level_name(const cmp_run *r, const cmp_model *m, const cmp_le
 {
     static char buf[96];
     if (m->kind == CMP_FLOAT || m->size.quant_weights == 0) {
-        snprintf(buf, sizeof buf, "OpenBLAS %s", r->openblas_core);
+        snprintf(buf, sizeof buf, "f32 %s", bitern_isa_level_name(l->isa));   /* the engine's float GEMM */
         return buf;
     }
     return bitern_isa_level_name(l->isa);
@@ -100,7 +100,8 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
 {
     const cmp_model *fl = &r->m[CMP_FLOAT];
     fprintf(f, "# bitern compare: %s, %s\n\n", r->dataset, r->model);
-    fprintf(f, "%s; kernels up to %s; float model on OpenBLAS (core %s); %s.  \n", r->cpu,
+    fprintf(f, "%s; kernels up to %s; float model on the engine's float GEMM (f32), training on OpenBLAS (core %s); "
+               "%s.  \n", r->cpu,
             bitern_isa_level_name(top(&r->m[CMP_SQ])->isa), r->openblas_core, r->date);
     fprintf(f, "Command: `%s`.  \n", r->command);
     char ep[256];
@@ -217,7 +218,7 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
                 same_b ? "binary" : "ternary", 100.0 * (ls / (same_b ? lb : lt) - 1.0));
     else
         fprintf(f, "SQ %s.\n", ls >= lo && ls <= hi ? "lies between them" : "does NOT lie between them");
-    fprintf(f, "- against the float model on OpenBLAS (%.1f us):", 1e6 * top(fl)->lat_med);
+    fprintf(f, "- against the float model on the engine's f32 GEMM (%.1f us):", 1e6 * top(fl)->lat_med);
     for (int k = CMP_BINARY; k < CMP_N_MODELS; k++)
         fprintf(f, " %s %.2fx%s", cmp_kind_name(k), top(&r->m[k])->lat_med > 0 ? top(fl)->lat_med / top(&r->m[k])->lat_med : 0.0,
                 k + 1 < CMP_N_MODELS ? "," : "");
