@@ -58,6 +58,17 @@ const char *cmp_kind_name(int kind)
 
 static const tr_quant_mode kind_quant[CMP_N_MODELS] = {TR_Q_FLOAT, TR_Q_BINARY, TR_Q_TERNARY, TR_Q_SQ};
 
+int cmp_load_test_set(const cmp_run *r, tr_dataset *test)
+{
+    tr_dataset train = {0};
+    if (tr_dataset_load(r->dataset, r->data_dir, &train, test) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        return -1;
+    }
+    tr_dataset_free(&train);
+    return 0;
+}
+
 /* 1: --help, 0: ok, -1: error (printed). */
 static int parse(int argc, char **argv, cmp_run *r)
 {
@@ -594,12 +605,9 @@ int bitern_cmd_compare(int argc, char **argv)
         return cmp_search(r);
 
     /* The dataset first: a missing one should fail now, not after an hour of training. */
-    tr_dataset train = {0}, test = {0};
-    if (tr_dataset_load(r->dataset, r->data_dir, &train, &test) < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+    tr_dataset test = {0};
+    if (cmp_load_test_set(r, &test) < 0)
         return 1;
-    }
-    tr_dataset_free(&train);
     int rc = 1;
     float *x = NULL;
     bte_engine *engines[CMP_N_MODELS] = {0};

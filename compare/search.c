@@ -577,12 +577,9 @@ int cmp_search(cmp_run *r)
         return 1;
     }
     s.greedy = s.L > CMP_SEARCH_EXHAUSTIVE;
-    tr_dataset train = {0}, test = {0};
-    if (tr_dataset_load(r->dataset, r->data_dir, &train, &test) < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+    tr_dataset test = {0};
+    if (cmp_load_test_set(r, &test) < 0)
         return 1;
-    }
-    tr_dataset_free(&train);
     int rc = 1;
     float *x = NULL;
     if (mkdir(r->out_dir, 0755) < 0 && errno != EEXIST) {
