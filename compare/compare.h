@@ -7,6 +7,7 @@
 #define BITERN_COMPARE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <bitern.h>
 

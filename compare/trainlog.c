@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading beta back from the trainer's JSON-lines log (train/trainer.c writes it; its layout is fixed there). */
+/* Reading beta back from the trainer's JSON-lines log (train/trainer.c writes it with json-c; json-c reads it). */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,44 +8,56 @@
 #include "compare.h"
 #include "files.h"
 
-/* The number after "key": in s, or fallback when the key is absent. */
-static double num_after(const char *s, const char *key, double fallback)
+/* The number at key in o, or fallback when it is absent or not a number. */
+static double num_at(json_object *o, const char *key, double fallback)
 {
-    const char *p = strstr(s, key);
-    if (!p)
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v))
         return fallback;
-    p += strlen(key);
-    char *end;
-    double v = strtod(p, &end);
-    return end == p ? fallback : v;
+    json_type t = json_object_get_type(v);
+    return t == json_type_double || t == json_type_int ? json_object_get_double(v) : fallback;
+}
+
+static int true_at(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+           json_object_get_boolean(v);
+}
+
+/* The string at key, cut to cap - 1 bytes; "" when absent. */
+static void str_at(json_object *o, const char *key, char *out, size_t cap)
+{
+    json_object *v;
+    out[0] = 0;
+    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+        snprintf(out, cap, "%s", json_object_get_string(v));
 }
 
 /* One epoch line: records beta of each quantizable layer. The set of quantizable layers is fixed by the first
  * epoch line; a later line that does not match it (a different model appended to the same log) is an error. */
-static int read_epoch(const char *line, cmp_trace *t)
+static int read_epoch(json_object *line, cmp_trace *t)
 {
-    int e = (int)num_after(line, "\"epoch\":", 0) - 1;   /* the log counts epochs from 1 */
-    if (e < 0 || e >= CMP_MAX_EPOCHS)
+    double ep = num_at(line, "epoch", 0);
+    if (!(ep >= 1 && ep <= CMP_MAX_EPOCHS))   /* the log counts epochs from 1 */
+        return -1;
+    int e = (int)ep - 1;
+    json_object *layers;
+    if (!json_object_object_get_ex(line, "layers", &layers) || !json_object_is_type(layers, json_type_array))
         return -1;
     int k = 0;
-    for (const char *p = strstr(line, "{\"layer\":"); p; p = strstr(p + 1, "{\"layer\":")) {
-        const char *end = strchr(p, '}');
-        if (!end)
-            return -1;
-        char item[512];
-        size_t len = (size_t)(end - p) < sizeof item - 1 ? (size_t)(end - p) : sizeof item - 1;
-        memcpy(item, p, len);
-        item[len] = 0;
-        if (num_after(item, "\"quantizable\":", 0) != 1)
+    for (size_t i = 0; i < json_object_array_length(layers); i++) {
+        json_object *item = json_object_array_get_idx(layers, i);
+        if (!json_object_is_type(item, json_type_object) || num_at(item, "quantizable", 0) != 1)
             continue;
-        int layer = (int)num_after(item, "{\"layer\":", -1);
-        if (k >= CMP_MAX_OPS)
+        double layer = num_at(item, "layer", -1);
+        if (k >= CMP_MAX_OPS || !(layer >= 0 && layer < 1e6))
             return -1;
         if (t->n_epochs == 0 && e == 0)
-            t->layer[k] = layer;
-        else if (k >= t->n_layers || t->layer[k] != layer)
+            t->layer[k] = (int)layer;
+        else if (k >= t->n_layers || t->layer[k] != (int)layer)
             return -1;
-        t->beta[e][k++] = num_after(item, "\"beta\":", 0.0);
+        t->beta[e][k++] = num_at(item, "beta", 0.0);
     }
     if (t->n_epochs == 0 && e == 0)
         t->n_layers = k;
@@ -55,16 +68,35 @@ static int read_epoch(const char *line, cmp_trace *t)
     return 0;
 }
 
-/* The string value of "key":"..." in s (values written by the trainer hold no quotes or escapes). */
-static void str_after(const char *s, const char *key, char *out, size_t cap)
+/* One line of the log; -1 when it is not a JSON object or an epoch line does not fit the trace. */
+static int read_line(const char *text, cmp_trace *t, double *final_acc)
 {
-    const char *p = strstr(s, key);
-    out[0] = 0;
-    if (!p)
-        return;
-    p += strlen(key);
-    size_t n = strcspn(p, "\"");
-    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+    enum json_tokener_error err;
+    json_object *o = json_tokener_parse_verbose(text, &err);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return -1;
+    }
+    int rc = 0;
+    if (true_at(o, "start")) {
+        /* a resumed run appends to the log: the epochs that follow overwrite the same slots */
+        t->reg_epochs = (int)num_at(o, "reg_epochs", -1);
+        t->epochs = (int)num_at(o, "epochs", 0);
+        t->init_from_float = true_at(o, "init_from_float");
+        str_at(o, "dataset", t->dataset, sizeof t->dataset);
+        str_at(o, "model", t->spec, sizeof t->spec);
+        str_at(o, "quant", t->quant, sizeof t->quant);
+        str_at(o, "depths", t->depths, sizeof t->depths);
+    } else if (true_at(o, "freeze")) {
+        t->freeze_before = num_at(o, "acc_before", -1.0);
+        t->freeze_after = num_at(o, "acc_after", -1.0);
+    } else if (true_at(o, "final")) {
+        *final_acc = num_at(o, "test_acc", -1.0);
+    } else if (json_object_object_get_ex(o, "epoch", NULL)) {
+        rc = read_epoch(o, t);
+    }
+    json_object_put(o);
+    return rc;
 }
 
 int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
@@ -79,28 +111,10 @@ int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
-    while (getline(&line, &cap, f) > 0) {
-        if (strstr(line, "{\"start\":true")) {
-            /* a resumed run appends to the log: the epochs that follow overwrite the same slots */
-            t->reg_epochs = (int)num_after(line, "\"reg_epochs\":", -1);
-            t->epochs = (int)num_after(line, "\"epochs\":", 0);
-            t->init_from_float = strstr(line, "\"init_from_float\":true") != NULL;
-            str_after(line, "\"dataset\":\"", t->dataset, sizeof t->dataset);
-            str_after(line, "\"model\":\"", t->spec, sizeof t->spec);
-            str_after(line, "\"quant\":\"", t->quant, sizeof t->quant);
-            str_after(line, "\"depths\":\"", t->depths, sizeof t->depths);
-        } else if (strstr(line, "{\"freeze\":true")) {
-            t->freeze_before = num_after(line, "\"acc_before\":", -1.0);
-            t->freeze_after = num_after(line, "\"acc_after\":", -1.0);
-        } else if (strstr(line, "{\"final\":true")) {
-            *final_acc = num_after(line, "\"test_acc\":", -1.0);
-        } else if (strstr(line, "{\"epoch\":")) {
-            if (read_epoch(line, t) < 0) {
-                rc = -1;
-                break;
-            }
-        }
-    }
+    ssize_t n;
+    while (rc == 0 && (n = getline(&line, &cap, f)) > 0)
+        if (strspn(line, " \t\r\n") != (size_t)n)   /* blank lines are no lines */
+            rc = read_line(line, t, final_acc);
     free(line);
     fclose(f);
     return rc == 0 && t->n_epochs > 0 ? 0 : -1;

@@ -27,6 +27,7 @@
 #include <bitern.h>
 #include <cblas.h>
 #include <errno.h>
+#include <json-c/json.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -348,9 +349,43 @@ static void decide_depths(run *r)
     tr_model_quantize_weights(&r->model);
 }
 
-static void log_layers(run *r, FILE *f, int json)
+/* The log is JSON lines built with json-c (strings escaped, NaN written as null). Numbers keep the fixed formats
+ * the log has always had (json_object_new_double_s), so logs of different versions compare line by line. */
+static void jnum(json_object *o, const char *key, const char *fmt, double v)
 {
-    int first = 1;
+    char s[64];
+    snprintf(s, sizeof s, fmt, v);
+    json_object_object_add(o, key, isfinite(v) ? json_object_new_double_s(v, s) : NULL);
+}
+
+static void jint(json_object *o, const char *key, int64_t v)
+{
+    json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static void jstr(json_object *o, const char *key, const char *v)
+{
+    json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void jbool(json_object *o, const char *key, int v)
+{
+    json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+/* Writes one line and frees it; 0, or -1 with the error set when the log cannot be written. */
+static int log_line(run *r, json_object *o)
+{
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    int bad = !text || fputs(text, r->log) < 0 || fputc('\n', r->log) == EOF || fflush(r->log) != 0 || ferror(r->log);
+    json_object_put(o);
+    return bad ? tr_fail("%s: cannot write the log: %s", r->cfg->log, strerror(errno)) : 0;
+}
+
+/* Each weighted layer's SQ state: a line each on f, or (json) an array for the log. */
+static json_object *log_layers(run *r, FILE *f, int json)
+{
+    json_object *arr = json ? json_object_new_array() : NULL;
     for (int i = 0; i < r->model.n; i++) {
         tr_layer *l = &r->model.layers[i];
         if (!l->w)
@@ -363,18 +398,26 @@ static void log_layers(run *r, FILE *f, int json)
             zf = (double)z / (double)l->nw;
         }
         double coll = 0.0, en = l->quantizable ? sq_well_energy(l->w, l->nw, l->sq_s, l->beta, l->sq_p, &coll) : 0.0;
-        if (json)
-            fprintf(f, "%s{\"layer\":%d,\"type\":\"%s\",\"quantizable\":%d,\"beta\":%.5f,\"u0\":%.5f,\"s\":%.6g,"
-                       "\"zero_frac\":%.5f,\"collapsed\":%.5f,\"well_energy\":%.6g,\"depth\":%d}",
-                    first ? "" : ",", i, tr_ltype_name(l->type), l->quantizable, l->beta,
-                    sq_u0(l->beta, l->sq_p), l->sq_s, zf, coll, en, l->depth);
-        else if (l->quantizable)
+        if (json) {
+            json_object *o = json_object_new_object();
+            jint(o, "layer", i);
+            jstr(o, "type", tr_ltype_name(l->type));
+            jint(o, "quantizable", l->quantizable);
+            jnum(o, "beta", "%.5f", l->beta);
+            jnum(o, "u0", "%.5f", sq_u0(l->beta, l->sq_p));
+            jnum(o, "s", "%.6g", l->sq_s);
+            jnum(o, "zero_frac", "%.5f", zf);
+            jnum(o, "collapsed", "%.5f", coll);
+            jnum(o, "well_energy", "%.6g", en);
+            jint(o, "depth", l->depth);
+            json_object_array_add(arr, o);
+        } else if (l->quantizable)
             fprintf(f, "    layer %2d %-4s beta %.4f u0 %.3f zero %.3f (|u|<.05 %.3f) E %.2e depth %s\n", i,
                     tr_ltype_name(l->type), l->beta, sq_u0(l->beta, l->sq_p), zf, coll, en,
                     l->depth == TR_DEPTH_BINARY ? "1 (binary)" : l->depth == TR_DEPTH_TERNARY ? "2 (ternary)"
                                                                                              : "float");
-        first = 0;
     }
+    return arr;
 }
 
 /* The cost of the depths as they are, in the budget's units (bits, or bytes with --budget-bytes). */
@@ -406,14 +449,18 @@ static int freeze(run *r)
         fprintf(stderr, "bitern train: warning: test accuracy fell %.2f points at the freeze (%.4f -> %.4f)%s\n", drop,
                 r->freeze_acc[0], r->freeze_acc[1], left ? "" : ", and no fine-tuning follows");
     if (r->log) {
-        fprintf(r->log, "{\"freeze\":true,\"step\":%zu,\"ft_steps\":%zu,\"acc_before\":%.6f,\"acc_after\":%.6f,"
-                        "\"drop_flag\":%s,\"gamma\":%.6g,\"budget\":%.6g,\"cost\":%.6g,\"layers\":[", r->freeze_step, left,
-                r->freeze_acc[0], r->freeze_acc[1], drop > TR_FREEZE_DROP_WARN ? "true" : "false", r->gamma,
-                r->budget, frozen_cost(r));
-        log_layers(r, r->log, 1);
-        fprintf(r->log, "]}\n");
-        if (fflush(r->log) != 0 || ferror(r->log))
-            return tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+        json_object *o = json_object_new_object();
+        jbool(o, "freeze", 1);
+        jint(o, "step", (int64_t)r->freeze_step);
+        jint(o, "ft_steps", (int64_t)left);
+        jnum(o, "acc_before", "%.6f", r->freeze_acc[0]);
+        jnum(o, "acc_after", "%.6f", r->freeze_acc[1]);
+        jbool(o, "drop_flag", drop > TR_FREEZE_DROP_WARN);
+        jnum(o, "gamma", "%.6g", r->gamma);
+        jnum(o, "budget", "%.6g", r->budget);
+        jnum(o, "cost", "%.6g", frozen_cost(r));
+        json_object_object_add(o, "layers", log_layers(r, NULL, 1));
+        return log_line(r, o);
     }
     return 0;
 }
@@ -544,15 +591,21 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
         log_layers(r, stderr, 0);
     }
     if (r->log) {
-        fprintf(r->log, "{\"epoch\":%d,\"phase\":\"%s\",\"loss\":%.6f,\"reg\":%.6f,\"train_acc\":%.6f,"
-                        "\"test_acc\":%.6f,\"test_loss\":%.6f,\"lr\":%.6g,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"rss_kb\":%ld,"
-                        "\"gamma\":%.6g,\"layers\":[",
-                epoch + 1, phase, loss_sum / N, reg_sum / N, (double)correct / N, acc, tloss, lr, secs, cpu,
-                tr_rss_kb(), r->gamma);
-        log_layers(r, r->log, 1);
-        fprintf(r->log, "]}\n");
-        if (fflush(r->log) != 0 || ferror(r->log))
-            return tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+        json_object *o = json_object_new_object();
+        jint(o, "epoch", epoch + 1);
+        jstr(o, "phase", phase);
+        jnum(o, "loss", "%.6f", loss_sum / N);
+        jnum(o, "reg", "%.6f", reg_sum / N);
+        jnum(o, "train_acc", "%.6f", (double)correct / N);
+        jnum(o, "test_acc", "%.6f", acc);
+        jnum(o, "test_loss", "%.6f", tloss);
+        jnum(o, "lr", "%.6g", lr);
+        jnum(o, "seconds", "%.3f", secs);
+        jnum(o, "cpu_seconds", "%.3f", cpu);
+        jint(o, "rss_kb", tr_rss_kb());
+        jnum(o, "gamma", "%.6g", r->gamma);
+        json_object_object_add(o, "layers", log_layers(r, NULL, 1));
+        return log_line(r, o);
     }
     return 0;
 }
@@ -834,13 +887,27 @@ int tr_train_run(const tr_config *c, double *final_acc)
             goto out;
         r.log = r.logf.f;
     }
-    if (r.log)
-        fprintf(r.log, "{\"start\":true,\"dataset\":\"%s\",\"model\":\"%s\",\"quant\":\"%s\",\"epochs\":%d,"
-                       "\"reg_epochs\":%d,\"ft_epochs\":%d,\"freeze_step\":%zu,\"steps_per_epoch\":%zu,\"batch\":%d,\"seed\":%llu,\"threads\":%d,"
-                       "\"openblas_core\":\"%s\",\"resumed_after\":%u,\"init_from_float\":%s,\"depths\":\"%s\"}\n",
-                c->dataset, spec, tr_quant_name(c->quant), c->epochs, r.reg_epochs, r.ft_epochs, r.freeze_step,
-                r.steps_per_epoch, c->batch, (unsigned long long)c->seed, c->threads, openblas_get_corename(), meta.epochs_done,
-                c->init ? "true" : "false", c->depths ? c->depths : "");
+    if (r.log) {
+        json_object *o = json_object_new_object();
+        jbool(o, "start", 1);
+        jstr(o, "dataset", c->dataset);
+        jstr(o, "model", spec);
+        jstr(o, "quant", tr_quant_name(c->quant));
+        jint(o, "epochs", c->epochs);
+        jint(o, "reg_epochs", r.reg_epochs);
+        jint(o, "ft_epochs", r.ft_epochs);
+        jint(o, "freeze_step", (int64_t)r.freeze_step);
+        jint(o, "steps_per_epoch", (int64_t)r.steps_per_epoch);
+        jint(o, "batch", c->batch);
+        json_object_object_add(o, "seed", json_object_new_uint64(c->seed));
+        jint(o, "threads", c->threads);
+        jstr(o, "openblas_core", openblas_get_corename());
+        jint(o, "resumed_after", meta.epochs_done);
+        jbool(o, "init_from_float", c->init != NULL);
+        jstr(o, "depths", c->depths ? c->depths : "");
+        if (log_line(&r, o) < 0)
+            goto out;
+    }
     if (!c->quiet)
         fprintf(stderr, "bitern train: %s, %zu train / %zu test examples, model %s%s, quant %s, %d epochs "
                         "(%zu regularized steps, then %zu fine-tuning), batch %d, seed %llu, threads %d%s%s\n",
@@ -873,12 +940,14 @@ int tr_train_run(const tr_config *c, double *final_acc)
                         stop_ckpt);
             fprintf(stderr, "bitern train: to continue, run the same command with --resume %s\n", stop_ckpt);
             if (r.log) {
-                fprintf(r.log, "{\"interrupted\":true,\"signal\":\"%s\",\"epochs_done\":%u,\"step\":%u,"
-                               "\"checkpoint\":\"%s\"}\n", sig, meta.epochs_done, meta.step, stop_ckpt);
-                if (fflush(r.log) != 0 || ferror(r.log)) {
-                    tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
+                json_object *o = json_object_new_object();
+                jbool(o, "interrupted", 1);
+                jstr(o, "signal", sig);
+                jint(o, "epochs_done", meta.epochs_done);
+                jint(o, "step", meta.step);
+                jstr(o, "checkpoint", stop_ckpt);
+                if (log_line(&r, o) < 0)
                     goto out;
-                }
             }
             rc = 1;
             goto out;
@@ -920,18 +989,18 @@ int tr_train_run(const tr_config *c, double *final_acc)
         log_layers(&r, stderr, 0);
     }
     if (r.log) {
-        fprintf(r.log, "{\"final\":true,\"quant\":\"%s\",\"test_acc\":%.6f,\"test_loss\":%.6f,", tr_quant_name(c->quant),
-                acc, loss);
-        if (froze_here)
-            fprintf(r.log, "\"acc_before_freeze\":%.6f,\"freeze_loss_flag\":%s,", r.freeze_acc[0],
-                    lost > TR_FREEZE_DROP_WARN ? "true" : "false");
-        fprintf(r.log, "\"layers\":[");
-        log_layers(&r, r.log, 1);
-        fprintf(r.log, "]}\n");
-        if (fflush(r.log) != 0 || ferror(r.log)) {
-            tr_fail("%s: cannot write the log: %s", c->log, strerror(errno));
-            goto out;
+        json_object *o = json_object_new_object();
+        jbool(o, "final", 1);
+        jstr(o, "quant", tr_quant_name(c->quant));
+        jnum(o, "test_acc", "%.6f", acc);
+        jnum(o, "test_loss", "%.6f", loss);
+        if (froze_here) {
+            jnum(o, "acc_before_freeze", "%.6f", r.freeze_acc[0]);
+            jbool(o, "freeze_loss_flag", lost > TR_FREEZE_DROP_WARN);
         }
+        json_object_object_add(o, "layers", log_layers(&r, NULL, 1));
+        if (log_line(&r, o) < 0)
+            goto out;
     }
     if (final_acc)
         *final_acc = acc;
