@@ -31,6 +31,7 @@ static void usage(FILE *f)
             "  --data-dir DIR  --out model.btn  --log metrics.jsonl  --ckpt PATH  --resume PATH\n"
             "  --init float.btn   start from a trained float model of the same architecture\n"
             "  --limit-train N  --limit-test N  --quiet  --stop-after N (end early, as if interrupted)\n"
+            "  --keep-ckpt      keep the checkpoint once the run has finished and written --out (else removed)\n"
             "  --eval model.btn   evaluate a saved model on --dataset's test split instead of training\n");
 }
 
@@ -115,6 +116,8 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
     else if (c->stop_after && !c->out && !c->ckpt)
         msg = "--stop-after ends the run before the model is saved: it needs --ckpt or --out (whose checkpoint "
               "it writes), else nothing of the run is kept";
+    else if (c->keep_ckpt && !c->out && !c->ckpt)
+        msg = "--keep-ckpt keeps the checkpoint of --ckpt or --out: neither is given, so no checkpoint is written";
     else if ((c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0) && c->quant != TR_Q_SQ)
         msg = "--sq-price, --budget-bits and --budget-bytes apply to --quant sq only";
     else if (c->budget_bits > 0 && c->budget_bytes > 0)
@@ -131,7 +134,7 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
 enum { O_DATASET = 256, O_MODEL, O_DATA_DIR, O_OUT, O_LOG, O_CKPT, O_RESUME, O_INIT, O_EVAL, O_STOP_AFTER, O_QUANT,
        O_OPT, O_SCHED, O_ACT, O_SCALE, O_EPOCHS, O_FT_EPOCHS, O_BATCH, O_THREADS, O_SEED, O_LR_STEP, O_P, O_AUGMENT,
        O_LIMIT_TRAIN, O_LIMIT_TEST, O_LR, O_WD, O_MOMENTUM, O_LAMBDA, O_GAMMA, O_BETA0, O_BETA_LR, O_DEPTH_THR,
-       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_DEPTHS, O_SQ_PRICE, O_BUDGET_BITS, O_BUDGET_BYTES, O_HELP };
+       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_DEPTHS, O_SQ_PRICE, O_BUDGET_BITS, O_BUDGET_BYTES, O_KEEP_CKPT, O_HELP };
 
 static const struct option long_opts[] = {
     {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"data-dir", 1, 0, O_DATA_DIR}, {"out", 1, 0, O_OUT},
@@ -145,7 +148,7 @@ static const struct option long_opts[] = {
     {"beta0", 1, 0, O_BETA0}, {"beta-lr", 1, 0, O_BETA_LR}, {"depth-thr", 1, 0, O_DEPTH_THR},
     {"u0-bin", 1, 0, O_U0_BIN}, {"quant-all", 0, 0, O_QUANT_ALL}, {"quiet", 0, 0, O_QUIET},
     {"depths", 1, 0, O_DEPTHS}, {"sq-price", 1, 0, O_SQ_PRICE}, {"budget-bits", 1, 0, O_BUDGET_BITS},
-    {"budget-bytes", 1, 0, O_BUDGET_BYTES}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    {"budget-bytes", 1, 0, O_BUDGET_BYTES}, {"keep-ckpt", 0, 0, O_KEEP_CKPT}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 
 static int applies_to_eval(int o)
 {
@@ -183,6 +186,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             return 2;
         case O_QUANT_ALL: c.quant_all = 1; break;
         case O_QUIET: c.quiet = 1; break;
+        case O_KEEP_CKPT: c.keep_ckpt = 1; break;
         case O_DATASET: c.dataset = v; break;
         case O_MODEL: c.model = v; break;
         case O_DATA_DIR: c.data_dir = v; break;

@@ -35,6 +35,7 @@ typedef struct tr_config {
     uint64_t seed;
     size_t limit_train, limit_test;
     int stop_after;               /* testing: end (as if interrupted) after this many epochs, 0 = never */
+    int keep_ckpt;                /* keep the checkpoint of a run that finished and wrote --out (else removed) */
     int sq_price;                 /* SQ_PRICE_LAYER (the paper's gamma cot(beta) per layer) or SQ_PRICE_SIZE */
     double budget_bits;           /* --budget-bits: mean bits per quantized weight at most this, 0 = none */
     double budget_bytes;          /* --budget-bytes: packed bytes of the quantized weights at most this, 0 = none */

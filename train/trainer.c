@@ -1009,6 +1009,15 @@ int tr_train_run(const tr_config *c, double *final_acc)
             goto out;
         if (!c->quiet)
             fprintf(stderr, "model written to %s\n", c->out);
+        /* The model holds the result now; the checkpoint would only be a second, larger copy of the run. Without
+         * --out the checkpoint is the result, and stays. */
+        if (ckpt_path[0] && !c->keep_ckpt) {
+            if (unlink(ckpt_path) < 0 && errno != ENOENT)
+                fprintf(stderr, "bitern train: warning: cannot remove the finished run's checkpoint %s: %s\n",
+                        ckpt_path, strerror(errno));
+            else if (!c->quiet)
+                fprintf(stderr, "checkpoint %s removed (the run finished; --keep-ckpt keeps it)\n", ckpt_path);
+        }
     }
     rc = 0;
 out:

@@ -171,6 +171,12 @@ def cli_stop_after_nothing(ctx):
     return ["train", "--data-dir", ctx.data, "--stop-after", "1", "--epochs", "2"]
 
 
+@case("cli", "--keep-ckpt with no checkpoint", "`--keep-ckpt --epochs 1` (no --out, no --ckpt)", 2,
+      "--keep-ckpt keeps the checkpoint of --ckpt or --out: neither is given")
+def cli_keep_ckpt_nothing(ctx):
+    return ["train", "--data-dir", ctx.data, "--keep-ckpt", "--epochs", "1"]
+
+
 @case("cli", "unknown option last (train)", "`bitern train --epochs 1 --bogus`", 2, "unknown option '--bogus'")
 def cli_unknown_last(ctx):
     return ["train", "--epochs", "1", "--bogus"]

@@ -122,7 +122,7 @@ class Ctx:
             out = os.path.join(self.tmp, "tiny.btn")
             r = run(self, ["train", "--dataset", "mnist", "--data-dir", self.data, "--model",
                            "fc:32,bn,relu,fc:16,bn,relu,fc:10", "--quant", "bc", "--epochs", "2", "--batch", "32",
-                           "--out", out, "--quiet"])
+                           "--out", out, "--keep-ckpt", "--quiet"])
             if r.returncode != 0 or not os.path.exists(out + ".ckpt"):
                 raise RuntimeError("cannot train the tiny model: " + r.stdout + r.stderr)
             self._model = out

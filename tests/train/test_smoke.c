@@ -238,7 +238,9 @@ int main(int argc, char **argv)
     CHECK(!same_file(path("d1.btn"), path("d3.btn")), "a different seed gave the same model");
 
     /* 5. Interrupted after epoch 1 (in the regularized phase) and after epoch 2 (the fine-tuning one starts
-     * next), resumed: the final model is byte-identical to the uninterrupted d1.btn. */
+     * next), resumed: the final model is byte-identical to the uninterrupted d1.btn. The finished run removes
+     * its checkpoint the first time and keeps it with keep_ckpt (--keep-ckpt) the second: the checks below
+     * read it. */
     for (int stop = 1; stop <= 2; stop++) {
         c.seed = 1;
         c.out = path("r.btn");
@@ -246,13 +248,18 @@ int main(int argc, char **argv)
         c.stop_after = stop;
         unlink(c.out);
         CHECK(tr_train_run(&c, &acc2) == 0 && access(c.out, F_OK) != 0, "interrupted run: %s", tr_error());
+        CHECK(access(c.ckpt, F_OK) == 0, "an interrupted run keeps its checkpoint");
         c.stop_after = 0;
         c.resume = path("r.ckpt");
+        c.keep_ckpt = stop == 2;
         CHECK(tr_train_run(&c, &acc2) == 0, "resume: %s", tr_error());
         CHECK(acc2 == acc && same_file(path("d1.btn"), path("r.btn")), "resume after %d differs (%.4f vs %.4f)",
               stop, acc2, acc);
+        CHECK((access(c.ckpt, F_OK) == 0) == c.keep_ckpt, "finished run, keep_ckpt %d: checkpoint %s", c.keep_ckpt,
+              access(c.ckpt, F_OK) == 0 ? "kept" : "removed");
         c.resume = NULL;
         c.ckpt = NULL;
+        c.keep_ckpt = 0;
     }
     /* A damaged or truncated checkpoint is refused, naming the file. */
     size_t cn;
