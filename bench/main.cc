@@ -55,6 +55,7 @@ void usage()
            "  --quick        a smoke run: few shapes, short samples, no repetitions (seconds)\n"
            "  --threads N    threads for GEMV/GEMM (default: all CPUs); each is also run on 1 thread\n"
            "  --arena-mb N   DRAM-streaming buffer (default: 2 x LLC, 256 MiB .. 2 GiB)\n"
+           "  --version      bitern's version\n"
            "Defaults added unless given: --benchmark_repetitions=5, --benchmark_report_aggregates_only=true,\n"
            "and a 0.1 s minimum time per repetition. Results: see tools/bench-report and bench/README.md.\n"
            "BITERN_ISA caps the variants run; OPENBLAS_CORETYPE is set for OpenBLAS unless you set it.\n\n");
@@ -69,6 +70,9 @@ options parse(int &argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--quick")) {
             o.quick = true;
+        } else if (!strcmp(a, "--version")) {
+            printf("bitern %s\n", bitern_version());
+            exit(0);
         } else if (!strncmp(a, "--threads", 9) && (a[9] == '=' || (!a[9] && i + 1 < argc))) {
             o.threads = atoi(a[9] == '=' ? a + 10 : argv[++i]);
         } else if (!strncmp(a, "--arena-mb", 10) && (a[10] == '=' || (!a[10] && i + 1 < argc))) {

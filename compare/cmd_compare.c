@@ -81,14 +81,14 @@ static int parse(int argc, char **argv, cmp_run *r)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores >= 1 && cores <= 16 ? (int)cores : cores > 16 ? 16 : 1;
     enum { O_DATASET = 256, O_MODEL, O_MODELS, O_OUT, O_DATA_DIR, O_EPOCHS, O_Q_EPOCHS, O_THREADS, O_SEED, O_GAMMA,
-           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_SEARCH, O_GAMMAS, O_SQ_PRICE, O_LIMIT_TEST, O_HELP };
+           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_SEARCH, O_GAMMAS, O_SQ_PRICE, O_LIMIT_TEST, O_HELP, O_VERSION };
     static const struct option lo[] = {
         {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"models", 1, 0, O_MODELS}, {"out", 1, 0, O_OUT},
         {"data-dir", 1, 0, O_DATA_DIR}, {"epochs", 1, 0, O_EPOCHS}, {"q-epochs", 1, 0, O_Q_EPOCHS},
         {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED}, {"gamma", 1, 0, O_GAMMA}, {"check-n", 1, 0, O_CHECK_N},
         {"latency-n", 1, 0, O_LATENCY_N}, {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"init-float", 0, 0, O_INIT_FLOAT},
         {"search", 0, 0, O_SEARCH}, {"gammas", 1, 0, O_GAMMAS}, {"sq-price", 1, 0, O_SQ_PRICE},
-        {"limit-test", 1, 0, O_LIMIT_TEST}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"limit-test", 1, 0, O_LIMIT_TEST}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
     optind = 0;
     opterr = 0;
     int c;
@@ -98,6 +98,7 @@ static int parse(int argc, char **argv, cmp_run *r)
         snprintf(opt, sizeof opt, "--%s", c >= O_DATASET && c <= O_HELP ? lo[c - O_DATASET].name : "");
         switch (c) {
         case 'h': case O_HELP: usage(stdout); return 1;
+        case O_VERSION: printf("bitern %s\n", bitern_version()); return 1;
         case ':': fprintf(stderr, "bitern compare: %s needs a value\n", a); return -1;
         case '?': fprintf(stderr, "bitern compare: unknown option '%s'\n", a); return -1;
         case O_INIT_FLOAT: r->init_float = 1; break;

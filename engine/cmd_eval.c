@@ -45,11 +45,12 @@ typedef bte_eval_opts opts;
 
 int bte_eval_parse_args(int argc, char **argv, opts *o)
 {
-    enum { O_DATASET = 256, O_DATA_DIR, O_ISA, O_THREADS, O_LIMIT, O_LATENCY_N, O_JSON, O_HELP, O_PREDICTIONS };
+    enum { O_DATASET = 256, O_DATA_DIR, O_ISA, O_THREADS, O_LIMIT, O_LATENCY_N, O_JSON, O_HELP, O_PREDICTIONS, O_VERSION };
     static const struct option lo[] = {
         {"dataset", 1, 0, O_DATASET}, {"data-dir", 1, 0, O_DATA_DIR}, {"isa", 1, 0, O_ISA},
         {"threads", 1, 0, O_THREADS}, {"limit", 1, 0, O_LIMIT}, {"latency-n", 1, 0, O_LATENCY_N},
-        {"json", 0, 0, O_JSON}, {"help", 0, 0, O_HELP}, {"predictions", 1, 0, O_PREDICTIONS}, {0, 0, 0, 0}};
+        {"json", 0, 0, O_JSON}, {"help", 0, 0, O_HELP}, {"predictions", 1, 0, O_PREDICTIONS},
+        {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
     *o = (opts){.dataset = NULL, .threads = 1, .limit = 0, .lat_n = 1000};
     optind = 0;   /* a full reset: the fuzzer parses many command lines in one process */
     opterr = 0;
@@ -58,6 +59,7 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         const char *v = optarg, *a = argv[optind - 1];
         switch (c) {
         case 'h': case O_HELP: usage(stdout); return 1;
+        case O_VERSION: printf("bitern %s\n", bitern_version()); return 1;
         case ':': fprintf(stderr, "bitern eval: %s needs a value\n", a); return -1;
         case '?': fprintf(stderr, "bitern eval: unknown option '%s'\n", a); return -1;
         case O_JSON: o->json = 1; break;

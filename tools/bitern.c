@@ -34,7 +34,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bitern <command> [options]   (bitern <command> --help for its options)\n\ncommands:\n");
+    fprintf(f, "usage: bitern <command> [options]   (bitern <command> -h/--help for its options; --version on any)\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nenvironment: BITERN_ISA=scalar|avx2|avx512|neon|neon-dotprod caps the kernel level;\n"

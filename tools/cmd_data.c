@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `bitern data`: which datasets bitern knows, whether the copies on disk are the published ones, and fetching
  * a missing one. Searches exactly where train and eval do (train/data_find.c). */
+#include <bitern.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,14 +180,17 @@ int bitern_cmd_data(int argc, char **argv)
     if (!names)
         return 1;
     static const struct option lo[] = {{"data-dir", 1, 0, 'd'}, {"mirror", 1, 0, 'm'}, {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+                                       {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         const char *a = argv[optind - 1];
-        if (c == 'h') {
-            usage(stdout);
+        if (c == 'h' || c == 'V') {
+            if (c == 'h')
+                usage(stdout);
+            else
+                printf("bitern %s\n", bitern_version());
             free(names);
             return 0;
         }

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 int bitern_cmd_export(int argc, char **argv)
 {
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                              {"float-activations", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+                                              {"float-activations", no_argument, NULL, 'f'},
+                                              {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     int int8_acts = 1;
     opterr = 0;
     optind = 1;
@@ -39,6 +40,10 @@ int bitern_cmd_export(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
+            return 0;
+        }
+        if (c == 'V') {
+            printf("bitern %s\n", bitern_version());
             return 0;
         }
         if (c == 'f') {

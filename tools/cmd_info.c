@@ -42,6 +42,10 @@ int bitern_cmd_info(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--version")) {
+            printf("bitern %s\n", bitern_version());
+            return 0;
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: bitern info [--json]\n"
                    "Prints the CPU, its detected features, the ISA level in use (BITERN_ISA caps it) and, for each\n"

@@ -36,6 +36,10 @@ int bitern_cmd_tune(int argc, char **argv)
             quick = 1;
         else if (!strcmp(argv[i], "--print"))
             print = 1;
+        else if (!strcmp(argv[i], "--version")) {
+            printf("bitern %s\n", bitern_version());
+            return 0;
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: bitern tune [--quick] [--print]\n"
                    "Times every variant this CPU can run of each dot, gemv and gemm op (in L1/L2, in L3, streamed\n"

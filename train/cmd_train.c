@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `bitern train`: option parsing, the OpenBLAS core-type re-exec, and the call into the trainer. */
+#include <bitern.h>
 #include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -134,7 +135,7 @@ static int contradictory(const tr_config *c, const char *eval_path, const char *
 enum { O_DATASET = 256, O_MODEL, O_DATA_DIR, O_OUT, O_LOG, O_CKPT, O_RESUME, O_INIT, O_EVAL, O_STOP_AFTER, O_QUANT,
        O_OPT, O_SCHED, O_ACT, O_SCALE, O_EPOCHS, O_FT_EPOCHS, O_BATCH, O_THREADS, O_SEED, O_LR_STEP, O_P, O_AUGMENT,
        O_LIMIT_TRAIN, O_LIMIT_TEST, O_LR, O_WD, O_MOMENTUM, O_LAMBDA, O_GAMMA, O_BETA0, O_BETA_LR, O_DEPTH_THR,
-       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_DEPTHS, O_SQ_PRICE, O_BUDGET_BITS, O_BUDGET_BYTES, O_KEEP_CKPT, O_HELP };
+       O_U0_BIN, O_QUANT_ALL, O_QUIET, O_DEPTHS, O_SQ_PRICE, O_BUDGET_BITS, O_BUDGET_BYTES, O_KEEP_CKPT, O_HELP, O_VERSION };
 
 static const struct option long_opts[] = {
     {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"data-dir", 1, 0, O_DATA_DIR}, {"out", 1, 0, O_OUT},
@@ -148,7 +149,8 @@ static const struct option long_opts[] = {
     {"beta0", 1, 0, O_BETA0}, {"beta-lr", 1, 0, O_BETA_LR}, {"depth-thr", 1, 0, O_DEPTH_THR},
     {"u0-bin", 1, 0, O_U0_BIN}, {"quant-all", 0, 0, O_QUANT_ALL}, {"quiet", 0, 0, O_QUIET},
     {"depths", 1, 0, O_DEPTHS}, {"sq-price", 1, 0, O_SQ_PRICE}, {"budget-bits", 1, 0, O_BUDGET_BITS},
-    {"budget-bytes", 1, 0, O_BUDGET_BYTES}, {"keep-ckpt", 0, 0, O_KEEP_CKPT}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    {"budget-bytes", 1, 0, O_BUDGET_BYTES}, {"keep-ckpt", 0, 0, O_KEEP_CKPT}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION},
+    {0, 0, 0, 0}};
 
 static int applies_to_eval(int o)
 {
@@ -176,6 +178,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         }
         switch (o) {
         case 'h': case O_HELP: usage(stdout); return 1;
+        case O_VERSION: printf("bitern %s\n", bitern_version()); return 1;
         case ':':
             fprintf(stderr, "bitern train: missing value for '%s'\n", argv[optind - 1]);
             usage(stderr);
