@@ -171,8 +171,30 @@ static int make_dir(const char *dir)
     return -1;
 }
 
+void cmp_eta_add(cmp_eta *e, double seconds, int epochs)
+{
+    e->seconds += seconds;
+    e->epochs += epochs;
+}
+
+const char *cmp_eta_text(const cmp_eta *e, int epochs_left, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (e->epochs > 0) {
+        long s = (long)(e->seconds / e->epochs * epochs_left + 0.5);
+        snprintf(buf, cap, ", ETA %ld:%02ld:%02ld of training", s / 3600, s / 60 % 60, s % 60);
+    }
+    return buf;
+}
+
+/* Epochs of the model of kind k: --init-float trains the quantized ones for --q-epochs. */
+static int model_epochs(const cmp_run *r, int k)
+{
+    return r->init_float && k != CMP_FLOAT ? r->q_epochs : r->epochs;
+}
+
 /* 0 trained, 1 stopped by SIGINT/SIGTERM (the trainer left <model>.ckpt), -1 failed (printed). */
-static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
+static int train_one(const cmp_run *r, cmp_model *m, const char *resume, cmp_eta *eta)
 {
     tr_config c;
     tr_config_defaults(&c);
@@ -197,8 +219,13 @@ static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
          * model learned (CIFAR-10 cifar-cnn: SQ at 5e-4 from the float model, bench/results/compare.md). */
         c.lr /= 4;
     }
-    fprintf(stderr, "\n== bitern compare: training the %s model (%d epochs, %d thread%s%s)\n", cmp_kind_name(m->kind),
-            c.epochs, c.threads, c.threads > 1 ? "s" : "", c.init ? ", from the float model" : "");
+    int left = 0;
+    for (int k = m->kind; k < CMP_N_MODELS; k++)
+        left += model_epochs(r, k);
+    char eta_buf[64];
+    fprintf(stderr, "\n== bitern compare: training the %s model, %d of %d (%d epochs, %d thread%s%s%s)\n",
+            cmp_kind_name(m->kind), m->kind + 1, CMP_N_MODELS, c.epochs, c.threads, c.threads > 1 ? "s" : "",
+            c.init ? ", from the float model" : "", cmp_eta_text(eta, left, eta_buf, sizeof eta_buf));
     double t0 = bte_now();
     int trc = tr_train_run(&c, NULL);
     if (trc < 0) {
@@ -209,6 +236,8 @@ static int train_one(const cmp_run *r, cmp_model *m, const char *resume)
         return 1;
     m->train_seconds = bte_now() - t0;
     m->trained = 1;
+    if (!resume)   /* a resumed run's time covers only part of its epochs */
+        cmp_eta_add(eta, m->train_seconds, c.epochs);
     /* The run is complete: its checkpoint (the trainer's default, beside the model) has served its purpose. */
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", m->path);
@@ -442,7 +471,7 @@ static int finished_before(const cmp_folder *mk, const char *dir, const char *na
 }
 
 /* 0 trained (or kept from the interrupted run), 1 stopped, -1 failed. */
-static int train_model(const cmp_run *r, cmp_model *m, const char *dir, cmp_folder *mk, int resuming)
+static int train_model(const cmp_run *r, cmp_model *m, const char *dir, cmp_folder *mk, int resuming, cmp_eta *eta)
 {
     char btn[32], log[32], ckpt[4200];
     snprintf(btn, sizeof btn, "%s.btn", cmp_kind_name(m->kind));
@@ -453,7 +482,7 @@ static int train_model(const cmp_run *r, cmp_model *m, const char *dir, cmp_fold
                 cmp_kind_name(m->kind));
         return 0;
     }
-    int t = train_one(r, m, resuming && access(ckpt, F_OK) == 0 ? ckpt : NULL);
+    int t = train_one(r, m, resuming && access(ckpt, F_OK) == 0 ? ckpt : NULL, eta);
     if (t)
         return t;
     if (cmp_folder_add(mk, dir, btn) < 0 || cmp_folder_add(mk, dir, log) < 0 ||
@@ -618,6 +647,7 @@ int bitern_cmd_compare(int argc, char **argv)
         r->spec[0] = 0;   /* the logs say what was trained: parse's default architecture is not it */
     tr_train_catch_signals();   /* a stop ends training after its batch, measuring between steps */
     cmp_folder marker;
+    cmp_eta eta = {0, 0};
     int resuming = 0;
     if (r->models_dir) {
         if (check_models_folder(r, out_dir) < 0)
@@ -636,7 +666,7 @@ int bitern_cmd_compare(int argc, char **argv)
             goto out;
         }
         if (!r->models_dir) {
-            int t = train_model(r, m, out_dir, &marker, resuming);
+            int t = train_model(r, m, out_dir, &marker, resuming, &eta);
             if (t) {
                 rc = t > 0 ? stopped_status("training") : 1;
                 goto out;

@@ -90,6 +90,13 @@ int cmp_parse_gammas(const char *s, cmp_run *r);
 /* Checks --search's options against the others and fills its defaults; -1 (message printed). */
 int cmp_search_options(cmp_run *r);
 const char *cmp_kind_name(int kind);    /* "float", "binary", "ternary", "sq" */
+/* The time left of a run of many trainings, at the pace of those done: seconds per epoch so far times the
+ * epochs left. cmp_eta_text gives "" before any training finished, else ", ETA h:mm:ss of training". */
+typedef struct cmp_eta {
+    double seconds, epochs;
+} cmp_eta;
+void cmp_eta_add(cmp_eta *e, double seconds, int epochs);
+const char *cmp_eta_text(const cmp_eta *e, int epochs_left, char *buf, size_t cap);
 /* Parses a trainer log (train/trainer.c's JSON lines). Returns 0, or -1 if it cannot be read or has no epochs. */
 int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc);
 

@@ -40,6 +40,8 @@ typedef struct sr_state {
     int n, cap;
     sr_model *v;
     int greedy;
+    int planned, trained;     /* trainings this run makes, and has made */
+    cmp_eta eta;
     const tr_dataset *test;
     const float *x;
 } sr_state;
@@ -85,7 +87,7 @@ static int count_layers(const char *spec)
     return L;
 }
 
-static int train(const sr_state *s, sr_model *m)
+static int train(sr_state *s, sr_model *m)
 {
     const cmp_run *r = s->r;
     tr_config c;
@@ -110,7 +112,11 @@ static int train(const sr_state *s, sr_model *m)
         c.gamma = m->gamma;
         c.sq_price = r->sq_price;
     }
-    fprintf(stderr, "bitern compare --search: training %s (%d epochs)\n", m->m.name, c.epochs);
+    char eta_buf[64];
+    s->trained++;
+    fprintf(stderr, "bitern compare --search: training %s, %d of %d (%d epochs%s)\n", m->m.name, s->trained,
+            s->planned, c.epochs, cmp_eta_text(&s->eta, (s->planned - s->trained + 1) * c.epochs, eta_buf,
+                                               sizeof eta_buf));
     double t0 = bte_now(), acc;
     if (tr_train_run(&c, &acc) < 0) {
         fprintf(stderr, "bitern compare: training %s failed: %s\n", m->m.name, tr_error());
@@ -118,6 +124,7 @@ static int train(const sr_state *s, sr_model *m)
     }
     m->m.train_seconds = bte_now() - t0;
     m->m.trained = 1;
+    cmp_eta_add(&s->eta, m->m.train_seconds, c.epochs);
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", m->m.path);
     unlink(ckpt);
@@ -577,6 +584,7 @@ int cmp_search(cmp_run *r)
         return 1;
     }
     s.greedy = s.L > CMP_SEARCH_EXHAUSTIVE;
+    s.planned = 1 + (s.greedy ? 1 + s.L * (s.L + 1) / 2 : 1 << s.L) + r->n_gammas;   /* float, searched, SQ */
     tr_dataset test = {0};
     if (cmp_load_test_set(r, &test) < 0)
         return 1;

@@ -252,6 +252,17 @@ static double time_variant(const bitern_variant *v, const shape *s, const uint8_
     return samples[2];
 }
 
+/* The variants of op that this CPU runs and that tuning chooses between (the scalar reference never wins). */
+static size_t candidates(bitern_op op, const bitern_variant *const *all, size_t nv, unsigned usable,
+                         const bitern_variant *cand[32])
+{
+    size_t nc = 0;
+    for (size_t i = 0; i < nv && i < 512; i++)
+        if (all[i]->op == op && all[i]->isa != BITERN_ISA_SCALAR && !(all[i]->flags & ~usable) && nc < 32)
+            cand[nc++] = all[i];
+    return nc;
+}
+
 int bitern_tune_measure(int quick, int verbose, char **text_out)
 {
     if (bitern_init() != BITERN_OK)
@@ -271,6 +282,13 @@ int bitern_tune_measure(int quick, int verbose, char **text_out)
         return bitern_fail(BITERN_ENOMEM, "tune: out of memory");
     len += (size_t)snprintf(text + len, cap - len, "bitern-tune 1\ncpu %s\nflags 0x%x\n# %s\n", bitern_cpu_id(),
                             bitern_cpu_flags(), bitern_cpu_name());
+    /* Progress on stderr (verbose): ops done, and the time left at the pace so far. */
+    int todo = 0, done = 0;
+    for (int op = 0; op < BITERN_OP_COUNT; op++) {
+        const bitern_variant *cand[32];
+        todo += kind_of((bitern_op)op) != OPS_OTHER && candidates((bitern_op)op, all, nv, usable, cand) >= 2;
+    }
+    double t0 = now_s();
     for (int op = 0; op < BITERN_OP_COUNT; op++) {
         op_kind kd = kind_of((bitern_op)op);
         if (kd == OPS_OTHER)
@@ -278,11 +296,7 @@ int bitern_tune_measure(int quick, int verbose, char **text_out)
         const shape *shapes = kd == OPS_DOT ? dot_shapes : kd == OPS_GEMV ? gemv_shapes : gemm_shapes;
         size_t nshapes = kd == OPS_DOT ? 2 : kd == OPS_GEMV ? 3 : 1;
         const bitern_variant *cand[32];
-        size_t nc = 0;
-        for (size_t i = 0; i < nv && i < 512; i++)
-            if (all[i]->op == (bitern_op)op && all[i]->isa != BITERN_ISA_SCALAR && !(all[i]->flags & ~usable) &&
-                nc < 32)
-                cand[nc++] = all[i];
+        size_t nc = candidates((bitern_op)op, all, nv, usable, cand);
         if (nc < 2)
             continue; /* nothing to choose */
         double score[32] = { 0 };
@@ -317,8 +331,12 @@ int bitern_tune_measure(int quick, int verbose, char **text_out)
         for (size_t c = 1; c < nc; c++)
             if (score[c] < score[pick])
                 pick = c;
-        if (verbose)
-            fprintf(stderr, "bitern tune: %-12s %s\n", bitern_op_name(op), cand[pick]->name);
+        if (verbose) {
+            done++;
+            long left = (long)((now_s() - t0) / done * (todo - done) + 0.5);
+            fprintf(stderr, "bitern tune: [%d/%d] %-12s %-28s ETA %ld:%02ld\n", done, todo, bitern_op_name(op),
+                    cand[pick]->name, left / 60, left % 60);
+        }
         if (len + 100 < cap)
             len += (size_t)snprintf(text + len, cap - len, "%s %s\n", bitern_op_name(op), cand[pick]->name);
     }
