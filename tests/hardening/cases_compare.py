@@ -154,8 +154,11 @@ def compare_twice(ctx):
     return COMPARE(ctx, measured(ctx))
 
 
+# 32 epochs of 256 images: each model trains for ~0.1 s (a few ms per epoch), so a signal 0-0.04 s after the
+# "training the sq model" line lands in that training even when this script is scheduled late; with 4 epochs
+# the last model's training and the measuring could be over before it came (compare then rightly ends with 0).
 def TRAIN_COMPARE(ctx, d):
-    return ["compare", "--dataset", "mnist", "--data-dir", ctx.data, "--model", SPEC, "--epochs", "4",
+    return ["compare", "--dataset", "mnist", "--data-dir", ctx.data, "--model", SPEC, "--epochs", "32",
             "--limit-train", "256", "--check-n", "8", "--latency-n", "4", "--threads", "1", "--out", d]
 
 
