@@ -47,7 +47,9 @@ static void usage(FILE *f)
             "  --search              the depth search instead: every {binary, ternary} assignment of the conv/dense\n"
             "                        layers (all quantized; greedy beyond 4 layers) against SQ, one run per --gammas\n"
             "  --gammas G1,G2,...    with --search: SQ's gammas (default 0.02,0.05,0.2)\n"
-            "  --sq-price layer|size with --search: SQ's price of a ternary layer (bitern train --sq-price)\n");
+            "  --sq-price layer|size with --search: SQ's price of a ternary layer (bitern train --sq-price)\n"
+            "  --act none|binary|ternary  activations before the quantized layers: relu (default), sign or tern, so\n"
+            "                        that those layers run b1b1 / t2b1 / t2t2 kernels (every model, float too)\n");
 }
 
 const char *cmp_kind_name(int kind)
@@ -81,14 +83,16 @@ static int parse(int argc, char **argv, cmp_run *r)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores >= 1 && cores <= 16 ? (int)cores : cores > 16 ? 16 : 1;
     enum { O_DATASET = 256, O_MODEL, O_MODELS, O_OUT, O_DATA_DIR, O_EPOCHS, O_Q_EPOCHS, O_THREADS, O_SEED, O_GAMMA,
-           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_SEARCH, O_GAMMAS, O_SQ_PRICE, O_LIMIT_TEST, O_HELP, O_VERSION };
+           O_CHECK_N, O_LATENCY_N, O_LIMIT_TRAIN, O_INIT_FLOAT, O_SEARCH, O_GAMMAS, O_SQ_PRICE, O_LIMIT_TEST, O_HELP, O_VERSION,
+           O_ACT };
     static const struct option lo[] = {
         {"dataset", 1, 0, O_DATASET}, {"model", 1, 0, O_MODEL}, {"models", 1, 0, O_MODELS}, {"out", 1, 0, O_OUT},
         {"data-dir", 1, 0, O_DATA_DIR}, {"epochs", 1, 0, O_EPOCHS}, {"q-epochs", 1, 0, O_Q_EPOCHS},
         {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED}, {"gamma", 1, 0, O_GAMMA}, {"check-n", 1, 0, O_CHECK_N},
         {"latency-n", 1, 0, O_LATENCY_N}, {"limit-train", 1, 0, O_LIMIT_TRAIN}, {"init-float", 0, 0, O_INIT_FLOAT},
         {"search", 0, 0, O_SEARCH}, {"gammas", 1, 0, O_GAMMAS}, {"sq-price", 1, 0, O_SQ_PRICE},
-        {"limit-test", 1, 0, O_LIMIT_TEST}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+        {"limit-test", 1, 0, O_LIMIT_TEST}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION},
+        {"act", 1, 0, O_ACT}, {0, 0, 0, 0}};
     optind = 0;
     opterr = 0;
     int c;
@@ -110,6 +114,13 @@ static int parse(int argc, char **argv, cmp_run *r)
                 return -1;
             }
             r->sq_price = !strcmp(s, "size");
+            break;
+        case O_ACT:
+            r->act = !strcmp(s, "none") ? 0 : !strcmp(s, "binary") ? 1 : !strcmp(s, "ternary") ? 2 : -1;
+            if (r->act < 0) {
+                fprintf(stderr, "bitern compare: --act: unknown value '%s' (none, binary, ternary)\n", s);
+                return -1;
+            }
             break;
         case O_LIMIT_TEST: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
         case O_DATASET: r->dataset = s; break;
@@ -136,9 +147,10 @@ static int parse(int argc, char **argv, cmp_run *r)
         fprintf(stderr, "bitern compare: --dataset: unknown dataset '%s' (mnist, fashion-mnist, cifar10)\n", r->dataset);
         return -1;
     }
-    if (r->models_dir && (r->epochs || r->limit_train || r->limit_test || r->model || r->gamma >= 0.0f || r->init_float || r->q_epochs)) {
+    if (r->models_dir && (r->epochs || r->limit_train || r->limit_test || r->model || r->gamma >= 0.0f || r->init_float ||
+                          r->q_epochs || r->act)) {
         fprintf(stderr, "bitern compare: --models loads trained models: --model, --epochs, --q-epochs, --init-float, "
-                        "--gamma, --limit-train and --limit-test do not apply\n");
+                        "--gamma, --act, --limit-train and --limit-test do not apply\n");
         return -1;
     }
     if (cmp_search_options(r) < 0)
@@ -207,6 +219,7 @@ static int train_one(const cmp_run *r, cmp_model *m, const char *resume, cmp_eta
     c.seed = r->seed;
     c.limit_train = r->limit_train;
     c.limit_test = r->limit_test;
+    c.act = r->act;
     if (r->gamma >= 0.0f)
         c.gamma = r->gamma;   /* only SQ's beta feels it: frozen betas make gamma * cot(beta) a constant */
     c.out = m->path;
@@ -423,8 +436,9 @@ out:
 /* What a rerun must match to keep the finished models of an interrupted run. */
 static void run_config(const cmp_run *r, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu",
-             r->dataset, r->spec, r->epochs, r->q_epochs, r->init_float, r->seed, r->gamma, r->limit_train);
+    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu%s",
+             r->dataset, r->spec, r->epochs, r->q_epochs, r->init_float, r->seed, r->gamma, r->limit_train,
+             r->act == 1 ? " act=binary" : r->act == 2 ? " act=ternary" : "");
 }
 
 static int stopped_status(const char *doing)
@@ -628,7 +642,8 @@ int bitern_cmd_compare(int argc, char **argv)
     else if (r->models_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->models_dir);
     else
-        snprintf(out_dir, sizeof out_dir, "%s-%s-%s", r->search ? "search" : "compare", r->dataset, r->model);
+        snprintf(out_dir, sizeof out_dir, "%s-%s-%s%s", r->search ? "search" : "compare", r->dataset, r->model,
+                 r->act == 1 ? "-act-binary" : r->act == 2 ? "-act-ternary" : "");
     r->out_dir = out_dir;
     describe_machine(r, argc, argv);
     if (r->search)

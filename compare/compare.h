@@ -71,6 +71,7 @@ typedef struct cmp_run {
     unsigned long long seed;
     size_t limit_train, limit_test;   /* limit_test: the trainer's own evaluations only */
     int search;                  /* --search: the depth search against SQ (compare/search.c) */
+    int act;                     /* --act: 0 relu, 1 sign, 2 tern before the quantized layers (bitern train --act) */
     float gammas[16];            /* --gammas: SQ's runs in the search */
     int n_gammas, sq_price;      /* sq_price: --sq-price of those runs (SQ_PRICE_*) */
     char cpu[128], openblas_core[64], date[32], command[2048];

@@ -101,6 +101,7 @@ static int train(sr_state *s, sr_model *m)
     c.limit_train = r->limit_train;
     c.limit_test = r->limit_test;
     c.quant_all = 1;
+    c.act = r->act;
     c.quiet = 1;
     c.out = m->m.path;
     c.log = m->m.log;

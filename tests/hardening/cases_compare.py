@@ -230,3 +230,36 @@ def compare_norm(ctx):
         return None
     ctx.after = check
     return COMPARE(ctx, d)
+
+
+@case("compare", "--act: an unknown value", "`compare --act sign`", 2,
+      "--act: unknown value 'sign' (none, binary, ternary)")
+def compare_act_unknown(ctx):
+    return TRAIN_COMPARE(ctx, ctx.path("act-unknown")) + ["--act", "sign"]
+
+
+@case("compare", "--act with --models", "`compare --models D --act binary`", 2,
+      "--models loads trained models: --model, --epochs, --q-epochs, --init-float, --gamma, --act")
+def compare_act_models(ctx):
+    return COMPARE(ctx, folder(ctx), "--act", "binary")
+
+
+@case("compare", "--act binary: the quantized layer runs on packed activations", "`compare --act binary` (trains)", 0,
+      "results in")
+def compare_act_binary(ctx):
+    import json
+    d = ctx.path("act-binary")
+
+    def check(r):
+        res = json.load(open(os.path.join(d, "results.json")))
+        if res.get("act") != "binary":
+            return "results.json says act %r" % res.get("act")
+        got = {m["quant"]: [l["kernel"] for l in m["layers"]] for m in res["models"]}
+        want = {"float": ["f32", "f32", "f32"], "binary": ["f32", "b1b1", "f32"], "ternary": ["f32", "t2b1", "f32"]}
+        for q, k in want.items():
+            if got.get(q) != k:
+                return "%s model's kernels %s, expected %s" % (q, got.get(q), k)
+        return None
+    ctx.after = check
+    return ["compare", "--dataset", "mnist", "--data-dir", ctx.data, "--model", SPEC, "--epochs", "2", "--act",
+            "binary", "--limit-train", "256", "--check-n", "8", "--latency-n", "4", "--threads", "1", "--out", d]
