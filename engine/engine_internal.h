@@ -91,6 +91,10 @@ void be_im2row_i8(const be_op *o, const int8_t *x, size_t p0, size_t n, int8_t *
 void be_im2col_f32(const be_op *o, const float *x, float *col, size_t ld);   /* K rows of P floats, stride ld */
 void be_pack_row_i8(const int8_t *x, size_t n, uint64_t *out, int t2);   /* {-1,0,1} -> B1 or T2 */
 
+/* engine_run.c: one output row of a 2x2 stride-2 max pool (rows r0, r1 of 2*OW floats), as the trainer
+ * computes it, ties included */
+void be_pool2_row(const float *r0, const float *r1, float *out, int OW);
+
 int be_fail(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

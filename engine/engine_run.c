@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine_internal.h"
 
@@ -353,6 +356,28 @@ static void affine_op(const be_op *o, const float *in, float *out, int nb)
 
 static inline float max2(float a, float b) { return b > a ? b : a; }   /* the first on ties, like the trainer */
 
+/* One output row of a 2x2, stride-2 max pool: out[ow] = max2(max2(max2(r0[2ow], r0[2ow+1]), r1[2ow]), r1[2ow+1]).
+ * Four outputs per step with SSE2, in the same order of the same comparisons: maxps(x, y) is x > y ? x : y, so
+ * max2(a, b) is maxps(b, a), and ties (+0 against -0) resolve as in the scalar code. */
+void be_pool2_row(const float *r0, const float *r1, float *out, int OW)
+{
+    int ow = 0;
+#ifdef __SSE2__
+    for (; ow + 4 <= OW; ow += 4) {
+        __m128 a = _mm_loadu_ps(r0 + 2 * ow), b = _mm_loadu_ps(r0 + 2 * ow + 4);
+        __m128 c = _mm_loadu_ps(r1 + 2 * ow), d = _mm_loadu_ps(r1 + 2 * ow + 4);
+        __m128 e0 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), o0 = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+        __m128 e1 = _mm_shuffle_ps(c, d, _MM_SHUFFLE(2, 0, 2, 0)), o1 = _mm_shuffle_ps(c, d, _MM_SHUFFLE(3, 1, 3, 1));
+        __m128 t = _mm_max_ps(o0, e0);
+        t = _mm_max_ps(e1, t);
+        t = _mm_max_ps(o1, t);
+        _mm_storeu_ps(out + ow, t);
+    }
+#endif
+    for (; ow < OW; ow++)
+        out[ow] = max2(max2(max2(r0[2 * ow], r0[2 * ow + 1]), r1[2 * ow]), r1[2 * ow + 1]);
+}
+
 static void pool_op(const be_op *o, const float *x, float *y, int nb)
 {
     int k = o->k, W = o->in_w, OH = o->out_h, OW = o->out_w;
@@ -363,9 +388,7 @@ static void pool_op(const be_op *o, const float *x, float *y, int nb)
         for (int oh = 0; oh < OH; oh++) {
             const float *r0 = xp + (size_t)(oh * k) * W;
             if (k == 2) {   /* the common case, without the generic loops */
-                const float *r1 = r0 + W;
-                for (int ow = 0; ow < OW; ow++)
-                    yp[oh * OW + ow] = max2(max2(max2(r0[2 * ow], r0[2 * ow + 1]), r1[2 * ow]), r1[2 * ow + 1]);
+                be_pool2_row(r0, r0 + W, yp + oh * OW, OW);
                 continue;
             }
             for (int ow = 0; ow < OW; ow++) {

@@ -210,6 +210,30 @@ static void check_errors(tr_rng *rng)
     CHECK(bte_load("/nonexistent/model.btn") == NULL && *bte_error(), "missing file loaded");
 }
 
+/* The vectorized 2x2 pool row against the trainer's order of comparisons, bit for bit: every width 1..21 (the
+ * 4-wide steps and their tails), values from a set full of ties, +0 against -0 included. */
+static void check_pool2_row(tr_rng *rng)
+{
+    static const float vals[] = {-1.0f, -0.0f, 0.0f, 1.0f, 2.0f, 0.5f};
+    for (int OW = 1; OW <= 21; OW++)
+        for (int rep = 0; rep < 50; rep++) {
+            float r0[42], r1[42], got[21], want[21];
+            for (int i = 0; i < 2 * OW; i++) {
+                r0[i] = vals[tr_rng_next(rng) % 6];
+                r1[i] = vals[tr_rng_next(rng) % 6];
+            }
+            be_pool2_row(r0, r1, got, OW);
+            for (int ow = 0; ow < OW; ow++) {
+                float t = r0[2 * ow];
+                t = r0[2 * ow + 1] > t ? r0[2 * ow + 1] : t;
+                t = r1[2 * ow] > t ? r1[2 * ow] : t;
+                t = r1[2 * ow + 1] > t ? r1[2 * ow + 1] : t;
+                want[ow] = t;
+            }
+            CHECK(memcmp(got, want, (size_t)OW * sizeof(float)) == 0, "pool2 row of width %d differs", OW);
+        }
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);
@@ -219,6 +243,7 @@ int main(void)
         for (int depth = TR_DEPTH_FLOAT; depth <= TR_DEPTH_TERNARY; depth++)
             run_case(&cases[i], depth, &rng);
     check_errors(&rng);
+    check_pool2_row(&rng);
     fprintf(stderr, "test_paths: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
