@@ -18,6 +18,14 @@ static double num_at(json_object *o, const char *key, double fallback)
     return t == json_type_double || t == json_type_int ? json_object_get_double(v) : fallback;
 }
 
+/* The integer at key, or fallback when it is absent, not a number or outside [lo, hi] (a cast of 1e19 to int is
+ * undefined: fuzz_trainlog found it). */
+static int int_at(json_object *o, const char *key, int fallback, int lo, int hi)
+{
+    double v = num_at(o, key, fallback);
+    return v >= lo && v <= hi ? (int)v : fallback;
+}
+
 static int true_at(json_object *o, const char *key)
 {
     json_object *v;
@@ -80,8 +88,8 @@ static int read_line(const char *text, cmp_trace *t, double *final_acc)
     int rc = 0;
     if (true_at(o, "start")) {
         /* a resumed run appends to the log: the epochs that follow overwrite the same slots */
-        t->reg_epochs = (int)num_at(o, "reg_epochs", -1);
-        t->epochs = (int)num_at(o, "epochs", 0);
+        t->reg_epochs = int_at(o, "reg_epochs", -1, 0, 1000000);
+        t->epochs = int_at(o, "epochs", 0, 0, 1000000);
         t->init_from_float = true_at(o, "init_from_float");
         str_at(o, "dataset", t->dataset, sizeof t->dataset);
         str_at(o, "model", t->spec, sizeof t->spec);
