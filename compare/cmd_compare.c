@@ -116,7 +116,8 @@ static int parse(int argc, char **argv, cmp_run *r)
             r->sq_price = !strcmp(s, "size");
             break;
         case O_ACT:
-            r->act = !strcmp(s, "none") ? 0 : !strcmp(s, "binary") ? 1 : !strcmp(s, "ternary") ? 2 : -1;
+            for (r->act = 2; r->act >= 0 && strcmp(s, tr_act_names[r->act]); r->act--)
+                ;
             if (r->act < 0) {
                 fprintf(stderr, "bitern compare: --act: unknown value '%s' (none, binary, ternary)\n", s);
                 return -1;
@@ -436,9 +437,9 @@ out:
 /* What a rerun must match to keep the finished models of an interrupted run. */
 static void run_config(const cmp_run *r, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu%s",
+    snprintf(buf, cap, "dataset=%s spec=%s epochs=%d q_epochs=%d init_float=%d seed=%llu gamma=%a limit_train=%zu%s%s",
              r->dataset, r->spec, r->epochs, r->q_epochs, r->init_float, r->seed, r->gamma, r->limit_train,
-             r->act == 1 ? " act=binary" : r->act == 2 ? " act=ternary" : "");
+             r->act ? " act=" : "", r->act ? tr_act_names[r->act] : "");
 }
 
 static int stopped_status(const char *doing)
@@ -642,8 +643,8 @@ int bitern_cmd_compare(int argc, char **argv)
     else if (r->models_dir)
         snprintf(out_dir, sizeof out_dir, "%s", r->models_dir);
     else
-        snprintf(out_dir, sizeof out_dir, "%s-%s-%s%s", r->search ? "search" : "compare", r->dataset, r->model,
-                 r->act == 1 ? "-act-binary" : r->act == 2 ? "-act-ternary" : "");
+        snprintf(out_dir, sizeof out_dir, "%s-%s-%s%s%s", r->search ? "search" : "compare", r->dataset, r->model,
+                 r->act ? "-act-" : "", r->act ? tr_act_names[r->act] : "");
     r->out_dir = out_dir;
     describe_machine(r, argc, argv);
     if (r->search)

@@ -121,8 +121,7 @@ void cmp_print_markdown(const cmp_run *r, FILE *f)
                 r->threads, r->threads > 1 ? "s" : "", gamma);
         if (r->act)
             fprintf(f, "Every relu before a quantized layer is a %s (`--act %s`), in every model: those layers run "
-                       "on %s activations. ", r->act == 1 ? "sign" : "tern", r->act == 1 ? "binary" : "ternary",
-                    r->act == 1 ? "binary" : "ternary");
+                       "on %s activations. ", r->act == 1 ? "sign" : "tern", tr_act_names[r->act], tr_act_names[r->act]);
     }
     fprintf(f, "Accuracy on the %zu test images, by the engine at the top kernel level; latency of one image at "
                "batch 1 on one thread (median of %zu, the four models taking turns image by image).\n\n",
@@ -283,10 +282,12 @@ static void write_json(const cmp_run *r, FILE *f)
     fprintf(f, ",\"spec\":");
     bte_json_str(f, r->spec);
     /* act: --act of a run that trained; null for --models (each layer's kernel says what its input is) */
-    fprintf(f, ",\"epochs\":%d,\"init_from_float\":%s,\"act\":%s,\"seed\":%llu,\"threads\":%d,\"cpu\":",
-            r->epochs, from_float(r) ? "true" : "false",
-            r->models_dir ? "null" : r->act == 1 ? "\"binary\"" : r->act == 2 ? "\"ternary\"" : "\"none\"", r->seed,
-            r->threads);
+    fprintf(f, ",\"epochs\":%d,\"init_from_float\":%s,\"act\":", r->epochs, from_float(r) ? "true" : "false");
+    if (r->models_dir)
+        fprintf(f, "null");
+    else
+        bte_json_str(f, tr_act_names[r->act]);
+    fprintf(f, ",\"seed\":%llu,\"threads\":%d,\"cpu\":", r->seed, r->threads);
     bte_json_str(f, r->cpu);
     fprintf(f, ",\"openblas_core\":");
     bte_json_str(f, r->openblas_core);

@@ -213,11 +213,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             bad = pick(opt, v, n, 3, &c.sched);
             break;
         }
-        case O_ACT: {
-            static const char *const n[] = {"none", "binary", "ternary"};
-            bad = pick(opt, v, n, 3, &c.act);
-            break;
-        }
+        case O_ACT: bad = pick(opt, v, tr_act_names, 3, &c.act); break;
         case O_SQ_PRICE: {
             static const char *const n[] = {"layer", "size"};
             bad = pick(opt, v, n, 2, &c.sq_price);

@@ -54,6 +54,8 @@ int tr_train_check_paths(const tr_config *c);
 void tr_train_catch_signals(void);
 int tr_train_stop_signal(void);   /* the signal that stopped training, 0 if none */
 const char *tr_quant_name(tr_quant_mode q);
+/* --act's values, indexed by tr_config.act: relu kept, sign or tern before the quantized layers. */
+extern const char *const tr_act_names[3];
 /* The global step at which sq/binary/ternary/mixed freeze their depths: the start of epoch E - F for F =
  * --ft-epochs (ft_epochs >= 0; 0 gives steps_per_epoch * E, no fine-tuning), else F = max(1, E / 3) for E >= 2
  * and, for E = 1, the last third of the single epoch fine-tunes: every default schedule fine-tunes. */

@@ -56,6 +56,8 @@ const char *tr_quant_name(tr_quant_mode q)
     return (unsigned)q < 7 ? names[q] : "?";
 }
 
+const char *const tr_act_names[3] = {"none", "binary", "ternary"};
+
 void tr_config_defaults(tr_config *c)
 {
     memset(c, 0, sizeof *c);
