@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 fails = passes = 0
 
@@ -50,15 +49,14 @@ for cmd in commands:
           "bitern %s --no-such-option: status %d, %r" % (cmd, r.returncode, r.stderr.strip()[:100]))
 
 # --opt=value is --opt value: the same refusal of the same bad value, named the same way.
-with tempfile.TemporaryDirectory() as d:
-    for cmd, opt, bad in (("train", "--epochs", "zero"), ("eval", "--threads", "x"), ("compare", "--seed", "-")):
-        if cmd not in commands:
-            continue
-        a = run(bitern, cmd, opt, bad)
-        b = run(bitern, cmd, opt + "=" + bad)
-        check(a.returncode == b.returncode == 2 and a.stderr == b.stderr and opt in a.stderr,
-              "bitern %s %s=%s as %s %s: status %d / %d, %r" % (cmd, opt, bad, opt, bad, a.returncode, b.returncode,
-                                                               b.stderr.strip()[:100]))
+for cmd, opt, bad in (("train", "--epochs", "zero"), ("eval", "--threads", "x"), ("compare", "--seed", "-")):
+    if cmd not in commands:
+        continue
+    a = run(bitern, cmd, opt, bad)
+    b = run(bitern, cmd, opt + "=" + bad)
+    check(a.returncode == b.returncode == 2 and a.stderr == b.stderr and opt in a.stderr,
+          "bitern %s %s=%s as %s %s: status %d / %d, %r" % (cmd, opt, bad, opt, bad, a.returncode, b.returncode,
+                                                           b.stderr.strip()[:100]))
 
 if len(sys.argv) > 2:
     bench = sys.argv[2]
