@@ -15,6 +15,7 @@ extern "C" {
 
 /* internal.h has no C++ guard of its own: its declarations are C. */
 #include "internal.h"
+#include "model/pool.h"
 
 /* ---- the machine (sysinfo.c) ---- */
 /* Data cache size of level 1..3 in bytes: sysconf, then /sys, then a conservative guess (never 0). */
@@ -31,15 +32,9 @@ void bb_feature_string(char *buf, size_t len);
  * OpenBLAS reads it only when the library loads. A value the user set is kept. Returns only if no re-exec. */
 void bb_openblas_reexec(int argc, char **argv);
 
-/* ---- threads (pool.c) ---- */
-/* Workers spin on a generation counter while a benchmark runs, so a call costs no wake-up latency; the pool
- * exists only for the duration of one benchmark. */
-typedef struct bb_pool bb_pool;
-typedef void bb_task(void *arg, int tid, int nthreads);
-bb_pool *bb_pool_start(int nthreads);
-void bb_pool_run(bb_pool *p, bb_task *fn, void *arg); /* the caller runs tid 0 */
-void bb_pool_stop(bb_pool *p);
-int bb_pool_threads(const bb_pool *p);
+/* ---- threads: the project's one pool (model/pool.h), in its spinning mode ---- */
+/* Workers spin on a generation counter while a benchmark runs (BM_POOL_SPIN), so a call costs no wake-up
+ * latency; a pool exists only for the duration of one benchmark. Tasks are bm_pool_fn(arg, tid, nthreads). */
 /* Rows [*r0, *r1) of m for thread tid of n, in blocks of 8 rows where m allows (kernels tile rows). */
 void bb_split_rows(size_t m, int tid, int n, size_t *r0, size_t *r1);
 
@@ -59,12 +54,12 @@ typedef enum {
 } bb_ceil;
 
 /* Best-of-15 read bandwidth (bytes/s) over `bytes` of `buf`, with `threads` threads each reading its own slice. */
-double bb_read_bw(const void *buf, size_t bytes, bb_pool *pool);
+double bb_read_bw(const void *buf, size_t bytes, bm_pool *pool);
 /* Best-of-15 single-core throughput in elements (MACs) per second of the `c` loop, built from the instructions that
  * `flags` (a variant's CPU flags) allow; *loop_name says which loop that was. */
 double bb_ceiling(bb_ceil c, unsigned flags, const char **loop_name);
 /* The same loop on all the pool's threads at once: their aggregate rate (0 if there is no such loop). */
-double bb_ceiling_threads(bb_ceil c, unsigned flags, bb_pool *pool);
+double bb_ceiling_threads(bb_ceil c, unsigned flags, bm_pool *pool);
 /* The name of the loop bb_ceiling would time, without timing it. */
 const char *bb_ceiling_name(bb_ceil c, unsigned flags);
 

@@ -209,7 +209,7 @@ struct bb_run {
     const uint8_t *stream_base;
     size_t stream_stride, copies, next;
     float thr, inv;
-    bb_pool *pool;
+    bm_pool *pool;
 };
 
 bb_run *bb_run_new(const bb_case *c, char *err, size_t errlen)
@@ -233,7 +233,7 @@ bb_run *bb_run_new(const bb_case *c, char *err, size_t errlen)
         memset(r->out, 0, 8 * bitern_t2_words(n) + n);
         r->thr = 0.5f;
         r->inv = 127.0f;
-        r->pool = bb_pool_start(1);
+        r->pool = bm_pool_new(1, BM_POOL_SPIN);
         return r;
     }
     size_t rows_w = r->kind == BB_DOT ? 1 : m, rows_x = r->kind == BB_GEMM ? n : 1;
@@ -276,7 +276,7 @@ bb_run *bb_run_new(const bb_case *c, char *err, size_t errlen)
     if (!c->v)
         openblas_set_num_threads(c->threads); // OpenBLAS runs its own threads; ours stay idle
 #endif
-    r->pool = bb_pool_start(c->v ? c->threads : 1);
+    r->pool = bm_pool_new(c->v ? c->threads : 1, BM_POOL_SPIN);
     if (!r->pool)
         goto oom;
     return r;
@@ -295,7 +295,7 @@ void bb_run_free(bb_run *r)
     if (!r->c.v)
         openblas_set_num_threads(1);
 #endif
-    bb_pool_stop(r->pool);
+    bm_pool_free(r->pool);
     free(r->w);
     free(r->x);
     free(r->out);
@@ -374,7 +374,7 @@ void bb_run_call(bb_run *r)
     }
     default: {
         call_arg a = { r, w };
-        bb_pool_run(r->pool, mat_task, &a);
+        bm_pool_run(r->pool, mat_task, &a);
         break;
     }
     }

@@ -101,7 +101,7 @@ void measure_bandwidth(int threads, bool dram)
                                   bb_arena_size() };
     void *buf = aligned_alloc(64, size[BB_MEM_L3] + 64);
     memset(buf, 1, size[BB_MEM_L3]);
-    bb_pool *pool = bb_pool_start(threads);
+    bm_pool *pool = bm_pool_new(threads, BM_POOL_SPIN);
     roofs r;
     for (int lv = 0; lv < (dram ? BB_MEM_COUNT : BB_MEM_DRAM); lv++) {
         // With n threads each reads its slice of the same buffer: per-core levels get the n-fold size below.
@@ -109,7 +109,7 @@ void measure_bandwidth(int threads, bool dram)
         size_t bytes = lv <= BB_MEM_L2 ? std::min(size[lv] * (size_t)threads, size[BB_MEM_L3]) : size[lv];
         r.bw[lv] = bb_read_bw(p, bytes, pool);
     }
-    bb_pool_stop(pool);
+    bm_pool_free(pool);
     free(buf);
     roofs &best = bw_by_threads[threads];
     for (int lv = 0; lv < BB_MEM_COUNT; lv++)
@@ -147,12 +147,12 @@ void measure_rooflines(int threads, int rounds, const std::set<std::string> &loo
             if (l != "none")
                 ceil_by_loop[l] = std::max(ceil_by_loop[l], bb_ceiling(loop_args[l].first, loop_args[l].second, nullptr));
         if (threads > 1) {
-            bb_pool *pool = bb_pool_start(threads);
+            bm_pool *pool = bm_pool_new(threads, BM_POOL_SPIN);
             for (const std::string &l : loops)
                 if (pool && l != "none")
                     ceil_mt[l] = std::max(ceil_mt[l], bb_ceiling_threads(loop_args[l].first, loop_args[l].second, pool));
             if (pool)
-                bb_pool_stop(pool);
+                bm_pool_free(pool);
         }
     }
     for (auto &t : bw_by_threads) {

@@ -51,17 +51,17 @@ static void bw_task(void *arg, int tid, int n)
     bb_sink += bb_read_loop_arch(j->buf + 512 * b0, 512 * (b1 - b0), j->passes);
 }
 
-double bb_read_bw(const void *buf, size_t bytes, bb_pool *pool)
+double bb_read_bw(const void *buf, size_t bytes, bm_pool *pool)
 {
     bytes &= ~(size_t)511;
     bw_job j = { buf, bytes, 1 };
     // Warm the level (and fault the pages in), then grow the passes until a sample takes ~15 ms (5 ms when
     // quick): a first pass alone also times the threads' start, and would make the samples far too short.
-    bb_pool_run(pool, bw_task, &j);
+    bm_pool_run(pool, bw_task, &j);
     double target = bb_quick ? 0.005 : 0.015, t0, dt;
     for (;;) {
         t0 = now();
-        bb_pool_run(pool, bw_task, &j);
+        bm_pool_run(pool, bw_task, &j);
         dt = now() - t0;
         if (dt >= target / 4)
             break;
@@ -71,7 +71,7 @@ double bb_read_bw(const void *buf, size_t bytes, bb_pool *pool)
     double s[SAMPLES];
     for (int i = 0; i < SAMPLES; i++) {
         t0 = now();
-        bb_pool_run(pool, bw_task, &j);
+        bm_pool_run(pool, bw_task, &j);
         s[i] = (double)bytes * (double)j.passes / (now() - t0);
     }
     return best(s, SAMPLES);
@@ -97,9 +97,9 @@ const char *bb_ceiling_name(bb_ceil c, unsigned flags)
 }
 
 static double time_loop(bb_ceil_loop *fn);
-static double time_loop_threads(bb_ceil_loop *fn, bb_pool *pool);
+static double time_loop_threads(bb_ceil_loop *fn, bm_pool *pool);
 
-double bb_ceiling_threads(bb_ceil c, unsigned flags, bb_pool *pool)
+double bb_ceiling_threads(bb_ceil c, unsigned flags, bm_pool *pool)
 {
     const char *name;
     bb_ceil_loop *alt;
@@ -168,27 +168,27 @@ static void ceil_task(void *arg, int tid, int n)
     j->el[tid < 64 ? tid : 63] = j->fn(j->iters);
 }
 
-static double time_loop_threads(bb_ceil_loop *fn, bb_pool *pool)
+static double time_loop_threads(bb_ceil_loop *fn, bm_pool *pool)
 {
-    int T = bb_pool_threads(pool);
+    int T = bm_pool_size(pool);
     if (T > 64)
         return 0;
     ceil_job j = {.fn = fn, .iters = 1000};
     double t0 = now(), dt;
-    bb_pool_run(pool, ceil_task, &j);
+    bm_pool_run(pool, ceil_task, &j);
     dt = now() - t0;
     double target = bb_quick ? 0.003 : 0.008;
     while (dt < target / 4) {
         j.iters *= 4;
         t0 = now();
-        bb_pool_run(pool, ceil_task, &j);
+        bm_pool_run(pool, ceil_task, &j);
         dt = now() - t0;
     }
     j.iters = (uint64_t)((double)j.iters * target / dt) + 1;
     double s[SAMPLES];
     for (int i = 0; i < SAMPLES; i++) {
         t0 = now();
-        bb_pool_run(pool, ceil_task, &j);
+        bm_pool_run(pool, ceil_task, &j);
         dt = now() - t0;
         double el = 0;
         for (int t = 0; t < T; t++)

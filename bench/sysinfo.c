@@ -11,6 +11,7 @@
 #endif
 
 #include "bench.h"
+#include "tools/openblas_core.h"
 
 // /sys/devices/system/cpu/cpu0/cache/indexN: sysconf returns 0 on some libcs and in some containers.
 static size_t sys_cache_size(int level)
@@ -141,37 +142,11 @@ void bb_feature_string(char *buf, size_t len)
         snprintf(buf, len, "none");
 }
 
-// The OpenBLAS core type that runs this CPU's best kernels. Debian's 0.3.21 does not know Sapphire Rapids and
-// later and falls back to its SSE3 "Prescott" kernels: name the newest type whose instructions the CPU has.
-static const char *openblas_core_for_cpu(void)
-{
-#if defined(__x86_64__)
-    unsigned f = bb_machine_flags();
-    unsigned a, b, c, d;
-    if (f & BITERN_CPU_X86_AVX512) {
-        // Cooper Lake = Skylake-X + AVX512_BF16 (CPUID.(7,1):EAX[5]); OpenBLAS checks the same bit.
-        if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5)))
-            return "Cooperlake";
-        return "SkylakeX";
-    }
-    if (f & BITERN_CPU_X86_AVX2)
-        return "Haswell";
-#endif
-    return NULL;
-}
-
+// The one choice of OpenBLAS core, the commands' (tools/openblas_core.c), where OpenBLAS is linked at all.
 void bb_openblas_reexec(int argc, char **argv)
 {
     (void)argc;
-    if (!bb_have_openblas() || getenv("OPENBLAS_CORETYPE") || getenv("BITERN_BENCH_REEXECED"))
-        return;
-    const char *core = openblas_core_for_cpu();
-    if (!core)
-        return;
-    setenv("OPENBLAS_CORETYPE", core, 1);
-    setenv("BITERN_BENCH_REEXECED", "1", 1); // never loop, even if exec keeps failing to take effect
-    execv("/proc/self/exe", argv);
-    // exec failed (no /proc?): carry on with whatever OpenBLAS picked; the recorded corename shows it.
-    fprintf(stderr, "bitern-bench: could not re-exec to apply OPENBLAS_CORETYPE=%s; OpenBLAS keeps its choice\n",
-            core);
+    (void)argv;
+    if (bb_have_openblas())
+        bitern_openblas_reexec("bitern-bench");
 }

@@ -11,7 +11,7 @@
 
 #include <bitern.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 enum { CMP_FLOAT, CMP_BINARY, CMP_TERNARY, CMP_SQ, CMP_N_MODELS };
 #define CMP_MAX_OPS 64
@@ -78,14 +78,13 @@ typedef struct cmp_run {
     cmp_model m[CMP_N_MODELS];
 } cmp_run;
 
-int bitern_cmd_compare(int argc, char **argv);
 /* Quantized layers up to which --search tries every assignment (2^L runs); beyond, a greedy walk. */
 #define CMP_SEARCH_EXHAUSTIVE 4
 /* `bitern compare --search`: trains (or loads from --models) the search and SQ's runs, measures, reports in
  * out_dir (search.md, .csv, .json, search.gp and its PNGs). Returns the exit status. */
 int cmp_search(cmp_run *r);
 /* The test split of r's dataset (the training split is loaded with it and freed); -1 with the message printed. */
-int cmp_load_test_set(const cmp_run *r, tr_dataset *test);
+int cmp_load_test_set(const cmp_run *r, bm_dataset *test);
 /* --gammas G1,G2,... into r->gammas; -1 (message printed) when malformed. */
 int cmp_parse_gammas(const char *s, cmp_run *r);
 /* Checks --search's options against the others and fills its defaults; -1 (message printed). */

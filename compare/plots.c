@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "serial.h"
-#include "util.h"
+#include "compare/compare.h"
+#include "model/serial.h"
+#include "model/util.h"
 
 static const char *plot_names[] = {"acc_vs_bytes", "latency", "sq_depth", "beta"};
 #define N_PLOTS (sizeof plot_names / sizeof plot_names[0])
@@ -35,7 +35,7 @@ void cmp_gnuplot_output(FILE *f, const char *name, int w, int h)
                "set grid\n", w, h, name);
 }
 
-static double bits(int depth) { return depth == TR_DEPTH_BINARY ? 1 : depth == TR_DEPTH_TERNARY ? 2 : 32; }
+static double bits(int depth) { return depth == BM_DEPTH_BINARY ? 1 : depth == BM_DEPTH_TERNARY ? 2 : 32; }
 
 static void script(const cmp_run *r, FILE *f)
 {
@@ -76,7 +76,7 @@ static void script(const cmp_run *r, FILE *f)
         if (sq->ops[i].depth >= 0)
             fprintf(f, "\"%d %s\" %g \"%s, %zu weights\"\n", sq->ops[i].first_layer, sq->ops[i].name,
                     bits(sq->ops[i].depth),
-                    sq->ops[i].depth == TR_DEPTH_BINARY ? "binary" : sq->ops[i].depth == TR_DEPTH_TERNARY ? "ternary" : "float",
+                    sq->ops[i].depth == BM_DEPTH_BINARY ? "binary" : sq->ops[i].depth == BM_DEPTH_TERNARY ? "ternary" : "float",
                     sq->ops[i].weights);
     fprintf(f, "EOD\nplot $S using 0:2:xtic(1) with boxes lc rgb '#d62728' notitle, "
                "'' using 0:2:3 with labels rotate by 90 left offset 0,0.5 notitle\n");

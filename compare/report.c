@@ -6,15 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "json_out.h"
-#include "serial.h"
-#include "train.h"
-#include "util.h"
+#include "compare/compare.h"
+#include "engine/json_out.h"
+#include "model/serial.h"
+#include "train/train.h"
+#include "model/util.h"
 
 static char depth_letter(int d)
 {
-    return d == TR_DEPTH_BINARY ? 'B' : d == TR_DEPTH_TERNARY ? 'T' : 'F';
+    return d == BM_DEPTH_BINARY ? 'B' : d == BM_DEPTH_TERNARY ? 'T' : 'F';
 }
 
 /* "F B T F": the depth of each weighted op, in order. */
@@ -390,9 +390,9 @@ int cmp_write_buffer(const char *path, const char *buf, size_t n)
 {
     const void *parts[1] = {buf};
     size_t lens[1] = {n};
-    int rc = tr_write_file_atomic(path, parts, lens, 1);
+    int rc = bm_write_file_atomic(path, parts, lens, 1);
     if (rc < 0)
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
     return rc;
 }
 

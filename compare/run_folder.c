@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include "run_folder.h"
+#include "compare/run_folder.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "compare.h"
-#include "files.h"
-#include "serial.h"
-#include "util.h"
+#include "compare/compare.h"
+#include "model/files.h"
+#include "model/serial.h"
+#include "model/util.h"
 
 #define HEADER "bitern-compare-folder 1 "
 
@@ -79,9 +79,9 @@ int cmp_folder_read(const char *dir, const char *name, cmp_folder *out)
     struct stat st;
     if (lstat(path, &st) < 0 && errno == ENOENT)
         return 1;
-    FILE *f = tr_fopen_regular(path);
+    FILE *f = bm_fopen_regular(path);
     if (!f) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return -1;
     }
     char buf[1 << 16];
@@ -104,9 +104,9 @@ int cmp_folder_hash(const char *dir, const char *name, cmp_folder_file *out)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = tr_fopen_regular(path);
+    FILE *f = bm_fopen_regular(path);
     if (!f) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return -1;
     }
     XXH3_state_t *s = XXH3_createState();

@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "measure.h"
-#include "nn.h"
-#include "train.h"
-#include "util.h"
+#include "compare/compare.h"
+#include "engine/measure.h"
+#include "train/nn.h"
+#include "train/train.h"
+#include "model/util.h"
 
 enum { SR_FLOAT, SR_SEARCH, SR_SQ };
 
@@ -42,7 +42,7 @@ typedef struct sr_state {
     int greedy;
     int planned, trained;     /* trainings this run makes, and has made */
     cmp_eta eta;
-    const tr_dataset *test;
+    const bm_dataset *test;
     const float *x;
 } sr_state;
 
@@ -77,12 +77,12 @@ static int set_paths(const sr_state *s, sr_model *m)
 /* The quantized layers of the spec with every conv/dense quantized. */
 static int count_layers(const char *spec)
 {
-    tr_layer_desc *d = NULL;
+    bm_layer_desc *d = NULL;
     int n = 0, L = 0;
-    if (tr_spec_parse(spec, &d, &n) < 0)
+    if (bm_spec_parse(spec, &d, &n) < 0)
         return -1;
     for (int i = 0; i < n; i++)
-        L += d[i].type == TR_DENSE || d[i].type == TR_CONV;
+        L += d[i].type == BM_DENSE || d[i].type == BM_CONV;
     free(d);
     return L;
 }
@@ -118,12 +118,12 @@ static int train(sr_state *s, sr_model *m)
     fprintf(stderr, "bitern compare --search: training %s, %d of %d (%d epochs%s)\n", m->m.name, s->trained,
             s->planned, c.epochs, cmp_eta_text(&s->eta, (s->planned - s->trained + 1) * c.epochs, eta_buf,
                                                sizeof eta_buf));
-    double t0 = bte_now(), acc;
+    double t0 = bm_now(), acc;
     if (tr_train_run(&c, &acc) < 0) {
-        fprintf(stderr, "bitern compare: training %s failed: %s\n", m->m.name, tr_error());
+        fprintf(stderr, "bitern compare: training %s failed: %s\n", m->m.name, bm_error());
         return -1;
     }
-    m->m.train_seconds = bte_now() - t0;
+    m->m.train_seconds = bm_now() - t0;
     m->m.trained = 1;
     cmp_eta_add(&s->eta, m->m.train_seconds, c.epochs);
     char ckpt[4200];
@@ -156,9 +156,9 @@ static int measure(sr_state *s, sr_model *m)
     }
     int ic, ih, iw, nc, rc = -1;
     bte_shape(e, &ic, &ih, &iw, &nc);
-    if (ic != s->test->c || ih != s->test->h || iw != s->test->w || nc != TR_NUM_CLASSES) {
+    if (ic != s->test->c || ih != s->test->h || iw != s->test->w || nc != BM_NUM_CLASSES) {
         fprintf(stderr, "bitern compare: %s takes %dx%dx%d images into %d classes, %s has %dx%dx%d into %d\n",
-                m->m.path, ic, ih, iw, nc, r->dataset, s->test->c, s->test->h, s->test->w, TR_NUM_CLASSES);
+                m->m.path, ic, ih, iw, nc, r->dataset, s->test->c, s->test->h, s->test->w, BM_NUM_CLASSES);
         goto out;
     }
     bte_model_size(e, &m->m.size);
@@ -342,8 +342,8 @@ static void sq_depths(const sr_model *m, char *out)
     int k = 0;
     for (int i = 0; i < m->m.n_ops && k < CMP_MAX_OPS; i++)
         if (m->m.ops[i].depth > 0)
-            out[k++] = m->m.ops[i].depth == TR_DEPTH_BINARY ? 'B' : 'T';
-        else if (m->m.ops[i].depth == TR_DEPTH_FLOAT && m->m.ops[i].weights)
+            out[k++] = m->m.ops[i].depth == BM_DEPTH_BINARY ? 'B' : 'T';
+        else if (m->m.ops[i].depth == BM_DEPTH_FLOAT && m->m.ops[i].weights)
             out[k++] = 'F';
     out[k] = 0;
 }
@@ -565,7 +565,7 @@ static int spec_from_logs(cmp_run *r)
     static const char *presets[] = {"mlp", "lenet", "cifar-cnn"};
     r->model = "custom";
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-        if (!strcmp(tr_spec_preset(presets[i]), r->spec))
+        if (!strcmp(bm_spec_preset(presets[i]), r->spec))
             r->model = presets[i];
     return 0;
 }
@@ -577,7 +577,7 @@ int cmp_search(cmp_run *r)
         return 1;
     s.L = count_layers(r->spec);
     if (s.L < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return 1;
     }
     if (s.L < 1 || s.L > CMP_MAX_OPS) {
@@ -586,7 +586,7 @@ int cmp_search(cmp_run *r)
     }
     s.greedy = s.L > CMP_SEARCH_EXHAUSTIVE;
     s.planned = 1 + (s.greedy ? 1 + s.L * (s.L + 1) / 2 : 1 << s.L) + r->n_gammas;   /* float, searched, SQ */
-    tr_dataset test = {0};
+    bm_dataset test = {0};
     if (cmp_load_test_set(r, &test) < 0)
         return 1;
     int rc = 1;
@@ -636,7 +636,7 @@ int cmp_search(cmp_run *r)
 out:
     free(s.v);
     free(x);
-    tr_dataset_free(&test);
+    bm_dataset_free(&test);
     return rc;
 }
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "files.h"
+#include "compare/compare.h"
+#include "model/files.h"
 
 /* The number at key in o, or fallback when it is absent or not a number. */
 static double num_at(json_object *o, const char *key, double fallback)
@@ -109,7 +109,7 @@ static int read_line(const char *text, cmp_trace *t, double *final_acc)
 
 int cmp_read_trace(const char *path, cmp_trace *t, double *final_acc)
 {
-    FILE *f = tr_fopen_regular(path);   /* a FIFO in place of a log must not block */
+    FILE *f = bm_fopen_regular(path);   /* a FIFO in place of a log must not block */
     if (!f)
         return -1;
     memset(t, 0, sizeof *t);

@@ -6,21 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_internal.h"
-#include "model_file.h"
+#include "engine/engine_internal.h"
+#include "model/util.h"
 
-static _Thread_local char be_errbuf[512];
-
+/* One error buffer for the engine and the model layer under it (a load error is already there). */
 int be_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(be_errbuf, sizeof be_errbuf, fmt, ap);
+    bm_vfail(fmt, ap);
     va_end(ap);
     return -1;
 }
 
-const char *bte_error(void) { return be_errbuf; }
+const char *bte_error(void) { return bm_error(); }
 
 /* What is known about the values flowing between ops: the packed kernels need exact +-1 / 0 inputs. */
 enum { DOM_REAL, DOM_SIGN, DOM_TERN };
@@ -44,7 +43,7 @@ void bte_free(bte_engine *e)
     if (!e)
         return;
     be_ws_free(e);
-    be_pool_free(e->pool);
+    bm_pool_free(e->pool);
     for (int i = 0; i < e->n_ops; i++)
         op_free(&e->ops[i]);
     free(e->ops);
@@ -52,34 +51,34 @@ void bte_free(bte_engine *e)
     free(e);
 }
 
-static size_t bn_bytes(const tr_layer *bn) { return 4 + (size_t)bn->in_c * 16; }
+static size_t bn_bytes(const bm_layer *bn) { return 4 + (size_t)bn->s.in_c * 16; }
 
 /* The trainer's inference-mode bn: y = gamma * (x - mean) * invstd + shift, as mul * x + add. */
-static void bn_coeffs(const tr_layer *bn, int c, float *mul, float *add)
+static void bn_coeffs(const bm_layer *bn, int c, float *mul, float *add)
 {
-    float invstd = 1.0f / sqrtf(bn->rvar[c] + bn->eps);
+    float invstd = 1.0f / sqrtf(bn->var[c] + bn->eps);
     *mul = bn->gamma[c] * invstd;
-    *add = bn->bshift[c] - bn->rmean[c] * *mul;
+    *add = bn->shift[c] - bn->mean[c] * *mul;
 }
 
 /* Packs the layer's quantized weights (wq = +-scale or 0, exactly what the .btn file holds) in the format the
  * kernel wants: dense rows as the file has them, conv rows in the patch order [ky][kx][c]. */
-static int pack_weights(be_op *o, const tr_layer *l)
+static int pack_weights(be_op *o, const bm_layer *l)
 {
-    size_t K = l->fan_in;
+    size_t K = l->s.fan_in;
     o->rw = o->wk == WK_B1 ? bitern_b1_words(K) : bitern_t2_words(K);
-    o->wp = xcalloc((size_t)l->out_c * o->rw, sizeof(uint64_t));
+    o->wp = xcalloc((size_t)l->s.out_c * o->rw, sizeof(uint64_t));
     if (!o->wp)
         return be_fail("out of memory");
     float *perm = o->conv ? xcalloc(K, sizeof(float)) : NULL;
     if (o->conv && !perm)
         return be_fail("out of memory");
     int rc = BITERN_OK;
-    for (int r = 0; r < l->out_c && rc == BITERN_OK; r++) {
-        const float *w = l->wq + (size_t)r * K;
+    for (int r = 0; r < l->s.out_c && rc == BITERN_OK; r++) {
+        const float *w = l->w + (size_t)r * K;
         uint64_t *dst = o->wp + (size_t)r * o->rw;
         if (o->conv) {   /* the trainer's [c][ky][kx] to the patch rows' [ky][kx][c] (be_im2row_i8) */
-            size_t k = (size_t)l->k, C = (size_t)l->in_c;
+            size_t k = (size_t)l->s.k, C = (size_t)l->s.in_c;
             for (size_t c = 0; c < C; c++)
                 for (size_t ky = 0; ky < k; ky++)
                     for (size_t kx = 0; kx < k; kx++)
@@ -105,52 +104,52 @@ static const char *kernel_name(be_wkind wk, be_xkind xk)
     return "t2t2";
 }
 
-static void copy_shape(be_op *o, const tr_layer *l)
+static void copy_shape(be_op *o, const bm_layer *l)
 {
-    o->in_c = l->in_c;
-    o->in_h = l->in_h;
-    o->in_w = l->in_w;
-    o->out_c = l->out_c;
-    o->out_h = l->out_h;
-    o->out_w = l->out_w;
-    o->k = l->k;
-    o->stride = l->stride;
-    o->pad = l->pad;
-    o->in_size = tr_layer_in_size(l);
-    o->out_size = tr_layer_out_size(l);
+    o->in_c = l->s.in_c;
+    o->in_h = l->s.in_h;
+    o->in_w = l->s.in_w;
+    o->out_c = l->s.out_c;
+    o->out_h = l->s.out_h;
+    o->out_w = l->s.out_w;
+    o->k = l->s.k;
+    o->stride = l->s.stride;
+    o->pad = l->s.pad;
+    o->in_size = bm_in_size(&l->s);
+    o->out_size = bm_out_size(&l->s);
 }
 
 /* A conv/dense layer, with the bn (and relu) that follow it folded in. Returns the number of layers used. */
-static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
+static int compile_gemm(be_op *o, const bm_model *m, int i, int dom)
 {
-    const tr_layer *l = &m->layers[i];
+    const bm_layer *l = &m->layers[i];
     int used = 1;
     copy_shape(o, l);
     o->kind = OP_GEMM;
     o->first_layer = i;
     o->depth = l->depth;
-    o->conv = l->type == TR_CONV;
-    o->fan_in = l->fan_in;
-    o->P = o->conv ? (size_t)l->out_h * l->out_w : 1;
-    o->weights = l->nw;
+    o->conv = l->s.type == BM_CONV;
+    o->fan_in = l->s.fan_in;
+    o->P = o->conv ? (size_t)l->s.out_h * l->s.out_w : 1;
+    o->weights = l->s.nw;
     if (o->conv)
-        snprintf(o->name, sizeof o->name, "conv%dx%d:%d", l->k, l->k, l->out_c);
+        snprintf(o->name, sizeof o->name, "conv%dx%d:%d", l->s.k, l->s.k, l->s.out_c);
     else
-        snprintf(o->name, sizeof o->name, "fc:%d", l->out_c);
+        snprintf(o->name, sizeof o->name, "fc:%d", l->s.out_c);
 
-    if (l->depth == TR_DEPTH_FLOAT) {
+    if (l->depth == BM_DEPTH_FLOAT) {
         o->wk = WK_F32;
         o->xk = XK_F32;
-        o->float_bytes = l->nw * 4 + (size_t)l->out_c * 4;   /* weights, bias */
+        o->float_bytes = l->s.nw * 4 + (size_t)l->s.out_c * 4;   /* weights, bias */
     } else {
-        if (l->fan_in > BITERN_MAX_K)
-            return be_fail("layer %d: %zu inputs per output, more than the kernels' limit of %zu", i, l->fan_in,
+        if (l->s.fan_in > BITERN_MAX_K)
+            return be_fail("layer %d: %zu inputs per output, more than the kernels' limit of %zu", i, l->s.fan_in,
                            BITERN_MAX_K);
-        size_t file_rw = l->depth == TR_DEPTH_BINARY ? bitern_b1_words(l->fan_in) : bitern_t2_words(l->fan_in);
-        o->packed_bytes = (size_t)l->out_c * file_rw * 8;
-        o->scale_bytes = (size_t)l->out_c * 4;
-        o->float_bytes = (size_t)l->out_c * 4;   /* bias */
-        o->wk = l->depth == TR_DEPTH_BINARY ? WK_B1 : WK_T2;
+        size_t file_rw = l->depth == BM_DEPTH_BINARY ? bitern_b1_words(l->s.fan_in) : bitern_t2_words(l->s.fan_in);
+        o->packed_bytes = (size_t)l->s.out_c * file_rw * 8;
+        o->scale_bytes = (size_t)l->s.out_c * 4;
+        o->float_bytes = (size_t)l->s.out_c * 4;   /* bias */
+        o->wk = l->depth == BM_DEPTH_BINARY ? WK_B1 : WK_T2;
         if (dom == DOM_REAL)
             o->xk = XK_I8;
         else if (dom == DOM_SIGN && !(o->conv && o->pad > 0))
@@ -159,36 +158,36 @@ static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
             o->xk = XK_T2;
         if (o->xk == XK_T2)
             o->wk = WK_T2;   /* no b1t2 kernel: binary weights are widened (mask all set) */
-        o->xrw = o->xk == XK_B1 ? bitern_b1_words(l->fan_in) : bitern_t2_words(l->fan_in);
+        o->xrw = o->xk == XK_B1 ? bitern_b1_words(l->s.fan_in) : bitern_t2_words(l->s.fan_in);
     }
     o->kernel = kernel_name(o->wk, o->xk);
 
-    o->mul = xcalloc((size_t)l->out_c, sizeof(float));
-    o->add = xcalloc((size_t)l->out_c, sizeof(float));
+    o->mul = xcalloc((size_t)l->s.out_c, sizeof(float));
+    o->add = xcalloc((size_t)l->s.out_c, sizeof(float));
     if (!o->mul || !o->add)
         return be_fail("out of memory");
-    const tr_layer *bn = NULL;
-    if (i + 1 < m->n && m->layers[i + 1].type == TR_BN) {
+    const bm_layer *bn = NULL;
+    if (i + 1 < m->n && m->layers[i + 1].s.type == BM_BN) {
         bn = &m->layers[i + 1];
         o->float_bytes += bn_bytes(bn);
         strncat(o->name, "+bn", sizeof o->name - strlen(o->name) - 1);
         used++;
     }
-    for (int r = 0; r < l->out_c; r++) {
+    for (int r = 0; r < l->s.out_c; r++) {
         float bm = 1.0f, ba = 0.0f;
         if (bn)
             bn_coeffs(bn, r, &bm, &ba);
-        float ws = l->depth == TR_DEPTH_FLOAT ? 1.0f : l->scale[r];
+        float ws = l->depth == BM_DEPTH_FLOAT ? 1.0f : l->scale[r];
         o->mul[r] = ws * bm;
         o->add[r] = l->b[r] * bm + ba;
     }
     /* The activation after it runs on the output while it is still in cache. */
     if (i + used < m->n) {
-        tr_ltype t = m->layers[i + used].type;
-        if (t == TR_RELU || t == TR_HTANH || t == TR_SIGN || t == TR_TERN) {
+        bm_ltype t = m->layers[i + used].s.type;
+        if (t == BM_RELU || t == BM_HTANH || t == BM_SIGN || t == BM_TERN) {
             o->act = t;
             strncat(o->name, "+", sizeof o->name - strlen(o->name) - 1);
-            strncat(o->name, tr_ltype_name(t), sizeof o->name - strlen(o->name) - 1);
+            strncat(o->name, bm_ltype_name(t), sizeof o->name - strlen(o->name) - 1);
             used++;
         }
     }
@@ -196,24 +195,24 @@ static int compile_gemm(be_op *o, const tr_model *m, int i, int dom)
     if (o->wk == WK_F32) {
         /* conv: the rows of A (out_c x K); dense: B, transposed to K x out_c with its rows padded for be_fgemm
          * (the padding is zero, calloc'd) */
-        size_t K = l->fan_in, M = (size_t)l->out_c;
+        size_t K = l->s.fan_in, M = (size_t)l->s.out_c;
         o->ldw = o->conv ? K : be_fgemm_pad(M);
         o->wf = xcalloc(o->conv ? M * K : K * o->ldw, sizeof(float));
         if (!o->wf)
             return be_fail("out of memory");
         if (o->conv)
-            memcpy(o->wf, l->wq, l->nw * sizeof(float));
+            memcpy(o->wf, l->w, l->s.nw * sizeof(float));
         else
             for (size_t r = 0; r < M; r++)
                 for (size_t k = 0; k < K; k++)
-                    o->wf[k * o->ldw + r] = l->wq[r * K + k];
+                    o->wf[k * o->ldw + r] = l->w[r * K + k];
     } else if (pack_weights(o, l) < 0) {
         return -1;
     }
     return used;
 }
 
-bte_engine *bte_compile(const tr_model *m)
+bte_engine *bte_compile(const bm_model *m)
 {
     if (bitern_init() != BITERN_OK) {
         be_fail("bitern: %s", bitern_last_error());
@@ -236,18 +235,18 @@ bte_engine *bte_compile(const tr_model *m)
     e->share_min = BE_SHARE_MIN_MACS;
     int dom = DOM_REAL;
     for (int i = 0; i < m->n;) {
-        const tr_layer *l = &m->layers[i];
+        const bm_layer *l = &m->layers[i];
         be_op *o = &e->ops[e->n_ops];
         int used = 1;
-        switch (l->type) {
-        case TR_DENSE:
-        case TR_CONV:
+        switch (l->s.type) {
+        case BM_DENSE:
+        case BM_CONV:
             used = compile_gemm(o, m, i, dom);
             if (used < 0)
                 goto fail;
-            dom = o->act == TR_SIGN ? DOM_SIGN : o->act == TR_TERN ? DOM_TERN : DOM_REAL;
+            dom = o->act == BM_SIGN ? DOM_SIGN : o->act == BM_TERN ? DOM_TERN : DOM_REAL;
             break;
-        case TR_BN:
+        case BM_BN:
             copy_shape(o, l);
             o->kind = OP_AFFINE;
             o->first_layer = i;
@@ -255,44 +254,44 @@ bte_engine *bte_compile(const tr_model *m)
             o->kernel = "affine";
             o->float_bytes = bn_bytes(l);
             snprintf(o->name, sizeof o->name, "bn");
-            o->mul = xcalloc((size_t)l->in_c, sizeof(float));
-            o->add = xcalloc((size_t)l->in_c, sizeof(float));
+            o->mul = xcalloc((size_t)l->s.in_c, sizeof(float));
+            o->add = xcalloc((size_t)l->s.in_c, sizeof(float));
             if (!o->mul || !o->add) {
                 be_fail("out of memory");
                 goto fail;
             }
-            for (int c = 0; c < l->in_c; c++)
+            for (int c = 0; c < l->s.in_c; c++)
                 bn_coeffs(l, c, &o->mul[c], &o->add[c]);
             dom = DOM_REAL;
             break;
-        case TR_RELU:
-        case TR_HTANH:
-        case TR_SIGN:
-        case TR_TERN:
+        case BM_RELU:
+        case BM_HTANH:
+        case BM_SIGN:
+        case BM_TERN:
             copy_shape(o, l);
             o->kind = OP_ACT;
-            o->act = l->type;
+            o->act = l->s.type;
             o->first_layer = i;
             o->depth = -1;
-            o->kernel = tr_ltype_name(l->type);
-            snprintf(o->name, sizeof o->name, "%s", tr_ltype_name(l->type));
-            dom = l->type == TR_SIGN ? DOM_SIGN : l->type == TR_TERN ? DOM_TERN : DOM_REAL;
+            o->kernel = bm_ltype_name(l->s.type);
+            snprintf(o->name, sizeof o->name, "%s", bm_ltype_name(l->s.type));
+            dom = l->s.type == BM_SIGN ? DOM_SIGN : l->s.type == BM_TERN ? DOM_TERN : DOM_REAL;
             break;
-        case TR_MAXPOOL:
+        case BM_MAXPOOL:
             copy_shape(o, l);
             o->kind = OP_POOL;
             o->first_layer = i;
             o->depth = -1;
             o->kernel = "maxpool";
-            snprintf(o->name, sizeof o->name, "pool%d", l->k);
+            snprintf(o->name, sizeof o->name, "pool%d", l->s.k);
             /* the max of +-1 (or -1/0/+1) values is one of them: the domain survives */
             break;
-        case TR_DROPOUT:
+        case BM_DROPOUT:
             /* the identity at inference */
             i++;
             continue;
         default:
-            be_fail("layer %d: unsupported type %d", i, (int)l->type);
+            be_fail("layer %d: unsupported type %d", i, (int)l->s.type);
             goto fail;
         }
         e->n_ops++;
@@ -313,13 +312,11 @@ fail:
 
 bte_engine *bte_load(const char *path)
 {
-    tr_model m;
-    if (tr_model_load(path, &m, 1) < 0) {
-        be_fail("%s", tr_error());
-        return NULL;
-    }
+    bm_model m;
+    if (bm_model_load(path, &m) < 0)
+        return NULL;   /* bte_error() is bm_error(): the loader's message */
     bte_engine *e = bte_compile(&m);
-    tr_model_free(&m);
+    bm_model_free(&m);
     return e;
 }
 
@@ -380,7 +377,7 @@ void bte_model_size(const bte_engine *e, bte_size *out)
     for (int i = 0; i < e->n_ops; i++) {
         const be_op *o = &e->ops[i];
         out->weights += o->weights;
-        if (o->kind == OP_GEMM && o->depth != TR_DEPTH_FLOAT)
+        if (o->kind == OP_GEMM && o->depth != BM_DEPTH_FLOAT)
             out->quant_weights += o->weights;
         out->packed_bytes += o->packed_bytes;
         out->scale_bytes += o->scale_bytes;
@@ -389,7 +386,7 @@ void bte_model_size(const bte_engine *e, bte_size *out)
     out->bytes = out->packed_bytes + out->scale_bytes + out->float_bytes;
 }
 
-void bte_dataset_floats(const tr_dataset *d, size_t first, size_t n, float *out)
+void bte_dataset_floats(const bm_dataset *d, size_t first, size_t n, float *out)
 {
     size_t hw = (size_t)d->h * d->w, ex = (size_t)d->c * hw;
     for (size_t i = 0; i < n; i++) {

@@ -27,7 +27,7 @@
  * run in float between ops. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
  * outputs stays in their domain, so a pool between a sign and the next layer keeps the packed path.
  *
- * Threads (persistent, engine_pool.c) split a batch of at least `threads` examples; a smaller one (batch 1)
+ * Threads (persistent, model/pool.c) split a batch of at least `threads` examples; a smaller one (batch 1)
  * shares each large GEMM op instead (output channels or patch tiles). An example's logits are
  * bit-identical whatever batch it came in, the thread count and the ISA level: the integer kernels are exact,
  * scales are per example, and float layers run be_fgemm (engine_fgemm.c), which sums every output over k in
@@ -42,8 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "data.h"
-#include "nn.h"
+#include "model/btn.h"
+#include "model/data.h"
 
 typedef struct bte_engine bte_engine;
 
@@ -51,7 +51,7 @@ typedef struct bte_engine bte_engine;
 typedef struct bte_op_info {
     char name[64];          /* e.g. "conv5x5:20+bn+relu" */
     int first_layer;        /* index of the first model layer the op covers */
-    int depth;              /* TR_DEPTH_* of the weights, -1 for ops without weights */
+    int depth;              /* BM_DEPTH_* of the weights, -1 for ops without weights */
     const char *kernel;     /* "f32", "b1i8", "t2i8", "b1b1", "t2b1", "t2t2", or the op kind ("pool2", ...) */
     size_t weights;         /* weight count (conv/dense) */
     size_t bytes;           /* parameter bytes as the .btn file stores them: the sum of the three below */
@@ -65,8 +65,8 @@ typedef struct bte_op_info {
 const char *bte_error(void);
 
 /* Compiles a model (the model can be freed afterwards: everything is copied). */
-bte_engine *bte_compile(const tr_model *m);
-/* tr_model_load + bte_compile. */
+bte_engine *bte_compile(const bm_model *m);
+/* bm_model_load + bte_compile. */
 bte_engine *bte_load(const char *path);
 void bte_free(bte_engine *e);
 
@@ -99,7 +99,7 @@ int bitern_cmd_eval(int argc, char **argv);
 
 /* Examples [first, first + n) of a dataset as the trainer feeds them at test time (no augmentation):
  * x = pixel / (255 std[c]) - mean[c] / std[c]. */
-void bte_dataset_floats(const tr_dataset *d, size_t first, size_t n, float *out);
+void bte_dataset_floats(const bm_dataset *d, size_t first, size_t n, float *out);
 /* Index of the largest logit, the first one on ties (the trainer's rule). */
 int bte_argmax(const float *logits, int k);
 

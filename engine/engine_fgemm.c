@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 #define FG_MR 4                 /* rows of A per tile */
 #define FG_NV 2                 /* vectors of columns per tile of FG_MR rows */
@@ -24,7 +24,7 @@
 #define FG_SUFFIX generic
 #define FG_ATTR
 #define FG_LANES 4
-#include "engine_fgemm_impl.h"
+#include "engine/engine_fgemm_impl.h"
 #undef FG_SUFFIX
 #undef FG_ATTR
 #undef FG_LANES
@@ -36,7 +36,7 @@
 #define FG_SUFFIX avx2
 #define FG_ATTR __attribute__((target("avx2")))
 #define FG_LANES 8
-#include "engine_fgemm_impl.h"
+#include "engine/engine_fgemm_impl.h"
 #undef FG_SUFFIX
 #undef FG_ATTR
 #undef FG_LANES
@@ -44,7 +44,7 @@
 #define FG_SUFFIX avx512
 #define FG_ATTR __attribute__((target("avx512f")))
 #define FG_LANES 16
-#include "engine_fgemm_impl.h"
+#include "engine/engine_fgemm_impl.h"
 #undef FG_SUFFIX
 #undef FG_ATTR
 #undef FG_LANES

@@ -5,7 +5,8 @@
 
 #include <bitern.h>
 
-#include "engine.h"
+#include "engine/engine.h"
+#include "model/pool.h"
 
 typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL } be_kind;
 
@@ -15,7 +16,7 @@ typedef enum { WK_F32, WK_B1, WK_T2 } be_wkind;
 
 typedef struct be_op {
     be_kind kind;
-    tr_ltype act;              /* OP_ACT: the activation; OP_GEMM: the fused one (relu, htanh, sign, tern) or 0 */
+    bm_ltype act;              /* OP_ACT: the activation; OP_GEMM: the fused one (relu, htanh, sign, tern) or 0 */
     char name[64];
     const char *kernel;
     int first_layer, depth;
@@ -55,7 +56,7 @@ struct bte_engine {
     be_ws *ws;
     int n_ws, ws_step;
     double *sec;
-    struct be_pool *pool;       /* threads - 1 persistent workers (engine_pool.c), made on first use */
+    struct bm_pool *pool;       /* threads - 1 persistent workers (model/pool.c), made on first use */
     int pool_threads;
     size_t share_min;           /* multiply-adds below which a batch-1 op runs on one thread (tests lower it) */
 };
@@ -74,15 +75,6 @@ typedef void be_fgemm_fn(const float *A, size_t lda, const float *B, size_t ldb,
                          size_t N, size_t K);
 be_fgemm_fn *be_fgemm_pick(void);   /* the variant of bitern's current ISA level */
 size_t be_fgemm_pad(size_t n);
-
-/* engine_pool.c: fork-join over persistent threads; fn(arg, t) runs for t = 0 .. be_pool_size - 1, t = 0 on
- * the caller. be_pool_new makes as many of the n threads as it can (be_pool_size says how many). */
-typedef struct be_pool be_pool;
-typedef void be_pool_fn(void *arg, int t);
-be_pool *be_pool_new(int n);
-void be_pool_free(be_pool *p);
-int be_pool_size(const be_pool *p);
-void be_pool_run(be_pool *p, be_pool_fn *fn, void *arg);
 
 /* engine_patch.c */
 void be_to_hwc_i8(const be_op *o, const int8_t *x, int8_t *out);   /* CHW -> HWC */

@@ -3,7 +3,7 @@
  * int8 patch rows of sign/tern outputs. */
 #include <string.h>
 
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* x (C*H*W, the trainer's layout) to channels-last (H*W*C), where one row of a conv window is contiguous. */
 void be_to_hwc_i8(const be_op *o, const int8_t *x, int8_t *out)

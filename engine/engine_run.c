@@ -9,14 +9,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "engine_internal.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "engine/engine_internal.h"
+#include "model/util.h"
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
@@ -152,7 +146,7 @@ static void kernel_call(const be_op *o, const bitern_kernels *kt, size_t r0, siz
 /* relu is applied inside the epilogue loops; the other fused activations in a pass over the op's output. */
 static inline float act_relu(float v, int relu) { return relu && !(v > 0.0f) ? 0.0f : v; }
 
-static int post_act(const be_op *o) { return o->act && o->act != TR_RELU; }
+static int post_act(const be_op *o) { return o->act && o->act != BM_RELU; }
 
 /* One GEMM op on nb examples, split over T threads: the input is prepared once (quantized, packed, patched) in
  * the first thread's scratch, then each thread computes its share of the outputs (dense and float conv:
@@ -172,17 +166,17 @@ typedef struct gemm_job {
 } gemm_job;
 
 /* Runs part(g, t) on the threads, or on the caller alone when the op is small. */
-static void run_parts(gemm_job *g, be_pool *pool, be_pool_fn *part)
+static void run_parts(gemm_job *g, bm_pool *pool, bm_pool_fn *part)
 {
     const be_op *o = g->o;
     double macs = (double)o->out_c * (double)o->fan_in * (double)o->P * (o->conv ? 1 : g->nb);
     if (g->T == 1 || macs < (double)g->e->share_min) {
         gemm_job one = *g;
         one.T = 1;
-        part(&one, 0);
+        part(&one, 0, 1);
         return;
     }
-    be_pool_run(pool, part, g);
+    bm_pool_run(pool, part, g);
 }
 
 /* [lo, hi) of n items for part t of T, boundaries at multiples of `align`. */
@@ -194,23 +188,23 @@ static void part_range(size_t n, int t, int T, size_t align, size_t *lo, size_t 
     *hi = b * align < n ? b * align : n;
 }
 
-static void dense_part(void *arg, int t)
+static void dense_part(void *arg, int t, int n_threads)
 {
     const gemm_job *g = arg;
     const be_op *o = g->o;
     be_ws *w = &g->ws[t];
     double *ksec = &w->sec[g->e->n_ops + g->op];
     size_t M = (size_t)o->out_c, K = o->fan_in, r0, r1;
-    int relu = o->act == TR_RELU, nb = g->nb;
+    int relu = o->act == BM_RELU, nb = g->nb;
     /* float: be_fgemm reads B (the transposed weights) padded past each part's columns: parts start at
      * multiples of the padding */
     part_range(M, t, g->T, o->xk == XK_F32 ? BE_FGEMM_PAD : 1, &r0, &r1);
     if (r0 == r1)
         return;
-    double t0 = now();
+    double t0 = bm_now();
     if (o->xk == XK_F32) {
         g->fgemm(g->in, K, o->wf + r0, o->ldw, g->out + r0, M, (size_t)nb, r1 - r0, K);
-        *ksec += now() - t0;
+        *ksec += bm_now() - t0;
         for (int j = 0; j < nb; j++)
             for (size_t r = r0; r < r1; r++) {
                 float *y = g->out + (size_t)j * M + r;
@@ -221,7 +215,7 @@ static void dense_part(void *arg, int t)
         const void *x = o->xk == XK_I8 ? (const void *)w0->q : (const void *)w0->packed;
         int32_t *acc = w->acc;   /* the thread's own: rows r0 .. r1-1 */
         kernel_call(o, g->kt, r0, r1 - r0, x, acc, (size_t)nb);
-        *ksec += now() - t0;
+        *ksec += bm_now() - t0;
         for (int j = 0; j < nb; j++) {
             float xs = w0->xs[j];
             for (size_t r = r0; r < r1; r++)
@@ -231,10 +225,10 @@ static void dense_part(void *arg, int t)
     }
     if (post_act(o))
         for (int j = 0; j < nb; j++)
-            tr_act_apply(o->act, g->out + (size_t)j * M + r0, g->out + (size_t)j * M + r0, r1 - r0);
+            bm_act_apply(o->act, g->out + (size_t)j * M + r0, g->out + (size_t)j * M + r0, r1 - r0);
 }
 
-static int dense_op(gemm_job *g, be_pool *pool)
+static int dense_op(gemm_job *g, bm_pool *pool)
 {
     const be_op *o = g->o;
     be_ws *w = &g->ws[0];
@@ -258,7 +252,7 @@ static int dense_op(gemm_job *g, be_pool *pool)
     return 0;
 }
 
-static void conv_part(void *arg, int t)
+static void conv_part(void *arg, int t, int n_threads)
 {
     const gemm_job *g = arg;
     const be_op *o = g->o;
@@ -266,21 +260,21 @@ static void conv_part(void *arg, int t)
     const be_ws *w0 = &g->ws[0];
     double *ksec = &w->sec[g->e->n_ops + g->op];
     size_t M = (size_t)o->out_c, K = o->fan_in, P = o->P;
-    int relu = o->act == TR_RELU;
+    int relu = o->act == BM_RELU;
     float *y = g->out;
     if (o->xk == XK_F32) {
         size_t r0, r1;
         part_range(M, t, g->T, 1, &r0, &r1);
         if (r0 == r1)
             return;
-        double t0 = now();
+        double t0 = bm_now();
         g->fgemm(o->wf + r0 * K, K, w0->col, be_fgemm_pad(P), y + r0 * P, P, r1 - r0, P, K);
-        *ksec += now() - t0;
+        *ksec += bm_now() - t0;
         for (size_t r = r0; r < r1; r++)
             for (size_t p = 0; p < P; p++)
                 y[r * P + p] = act_relu(y[r * P + p] * o->mul[r] + o->add[r], relu);
         if (post_act(o))
-            tr_act_apply(o->act, y + r0 * P, y + r0 * P, (r1 - r0) * P);
+            bm_act_apply(o->act, y + r0 * P, y + r0 * P, (r1 - r0) * P);
         return;
     }
     /* Patch tiles round-robin over the threads; with fewer tiles than threads (LeNet's second conv is one tile)
@@ -301,9 +295,9 @@ static void conv_part(void *arg, int t)
                 be_pack_row_i8(w->patch + p * K, K, w->packed + p * o->xrw, o->xk == XK_T2);
             xk = w->packed;
         }
-        double t0 = now();
+        double t0 = bm_now();
         kernel_call(o, g->kt, r0, r1 - r0, xk, w->acc, n);
-        *ksec += now() - t0;
+        *ksec += bm_now() - t0;
         for (size_t r = r0; r < r1; r++) {
             float f = g->xs * o->mul[r], a = o->add[r];
             const int32_t *acc = w->acc + (r - r0) * n;
@@ -311,12 +305,12 @@ static void conv_part(void *arg, int t)
             for (size_t p = 0; p < n; p++)
                 yr[p] = act_relu((float)acc[p] * f + a, relu);
             if (post_act(o))
-                tr_act_apply(o->act, yr, yr, n);
+                bm_act_apply(o->act, yr, yr, n);
         }
     }
 }
 
-static int conv_op(gemm_job *g, be_pool *pool, const float *in, float *out)
+static int conv_op(gemm_job *g, bm_pool *pool, const float *in, float *out)
 {
     const be_op *o = g->o;
     be_ws *w = &g->ws[0];
@@ -406,7 +400,7 @@ static void pool_op(const be_op *o, const float *x, float *y, int nb)
 
 /* n examples through every op, in steps of e->step. ws: the scratch of the threads that share each op (T of
  * them, ws[0] the caller's; T = 1 when threads split the batch instead). */
-static int run_chunk(const bte_engine *e, be_ws *ws, int T, be_pool *pool, const float *x, int n, float *logits)
+static int run_chunk(const bte_engine *e, be_ws *ws, int T, bm_pool *pool, const float *x, int n, float *logits)
 {
     const bitern_kernels *kt = bitern_get_kernels();
     if (!kt)
@@ -422,7 +416,7 @@ static int run_chunk(const bte_engine *e, be_ws *ws, int T, be_pool *pool, const
         for (int i = 0; i < e->n_ops; i++) {
             const be_op *o = &e->ops[i];
             float *dst = bufs[which];
-            double t0 = now();
+            double t0 = bm_now();
             int rc = 0;
             g.o = o;
             g.op = i;
@@ -438,10 +432,10 @@ static int run_chunk(const bte_engine *e, be_ws *ws, int T, be_pool *pool, const
                 }
                 break;
             case OP_AFFINE: affine_op(o, cur, dst, nb); break;
-            case OP_ACT: tr_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;
+            case OP_ACT: bm_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;
             case OP_POOL: pool_op(o, cur, dst, nb); break;
             }
-            w->sec[i] += now() - t0;
+            w->sec[i] += bm_now() - t0;
             if (rc < 0)
                 return -1;
             cur = dst;
@@ -468,7 +462,7 @@ typedef struct batch_job {
 
 /* Pool thread t runs the batch parts t, t + pool_n, ... (all of them when the pool has fewer threads than
  * asked), each on its own scratch. */
-static void batch_worker(void *arg, int t)
+static void batch_worker(void *arg, int t, int n_threads)
 {
     batch_job *b = arg;
     for (int k = t; k < b->n_parts; k += b->pool_n) {
@@ -483,8 +477,8 @@ static int pool_ensure(bte_engine *e, int threads)
 {
     if (threads == 1 || (e->pool && e->pool_threads == threads))
         return 0;
-    be_pool_free(e->pool);
-    e->pool = be_pool_new(threads);
+    bm_pool_free(e->pool);
+    e->pool = bm_pool_new(threads, BM_POOL_SLEEP);
     e->pool_threads = threads;
     return e->pool ? 0 : be_fail("out of memory for the engine's threads");
 }
@@ -501,7 +495,7 @@ int bte_forward(bte_engine *e, const float *x, int n, float *logits)
     int rc = 0;
     if (T > 1 && n < T) {
         /* fewer examples than threads (batch 1): the threads share each op instead of the batch */
-        rc = run_chunk(e, e->ws, be_pool_size(e->pool), e->pool, x, n, logits);
+        rc = run_chunk(e, e->ws, bm_pool_size(e->pool), e->pool, x, n, logits);
     } else {
         batch_part parts[T];
         int per = n / T, extra = n % T, off = 0;
@@ -511,8 +505,8 @@ int bte_forward(bte_engine *e, const float *x, int n, float *logits)
                                     .logits = logits + (size_t)off * e->out_size, .n = cnt};
             off += cnt;
         }
-        batch_job b = {e, parts, T, be_pool_size(e->pool)};
-        T == 1 ? batch_worker(&b, 0) : be_pool_run(e->pool, batch_worker, &b);
+        batch_job b = {e, parts, T, bm_pool_size(e->pool)};
+        T == 1 ? batch_worker(&b, 0, 1) : bm_pool_run(e->pool, batch_worker, &b);
         for (int t = 0; t < T && rc == 0; t++)
             if (parts[t].rc < 0)
                 rc = be_fail("%s", parts[t].err);
@@ -550,7 +544,7 @@ double bte_op_kernel_bench(bte_engine *e, int i, int reps)
     if (!t)
         return 0.0;
     for (int r = -reps / 10 - 1; r < reps; r++) {   /* the first calls warm up */
-        double t0 = now();
+        double t0 = bm_now();
         if (o->xk == XK_F32 && o->conv)
             fgemm(o->wf, K, w->col, be_fgemm_pad(P), w->a, P, M, P, K);
         else if (o->xk == XK_F32)
@@ -559,7 +553,7 @@ double bte_op_kernel_bench(bte_engine *e, int i, int reps)
             for (int c = 0; c < calls; c++)
                 kernel_call(o, kt, 0, M, x, w->acc, c == calls - 1 && P % n ? P % n : n);
         if (r >= 0)
-            t[r] = now() - t0;
+            t[r] = bm_now() - t0;
     }
     qsort(t, (size_t)reps, sizeof(double), cmp_d);
     double med = t[reps / 2];

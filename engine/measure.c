@@ -1,18 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "measure.h"
+#include "engine/measure.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "engine_internal.h"
-
-double bte_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "engine/engine_internal.h"
+#include "model/util.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -23,7 +17,7 @@ static int cmp_double(const void *a, const void *b)
 /* Runs the n images in calls of BTE_BATCH; fills pred if not NULL; returns seconds or -1. */
 static double run_batches(bte_engine *e, const float *x, size_t n, size_t in_size, int nc, float *logits, int *pred)
 {
-    double t0 = bte_now();
+    double t0 = bm_now();
     for (size_t s = 0; s < n; s += BTE_BATCH) {
         int nb = (int)(n - s < BTE_BATCH ? n - s : BTE_BATCH);
         if (bte_forward(e, x + s * in_size, nb, logits) < 0)
@@ -31,7 +25,7 @@ static double run_batches(bte_engine *e, const float *x, size_t n, size_t in_siz
         for (int j = 0; pred && j < nb; j++)
             pred[s + (size_t)j] = bte_argmax(logits + (size_t)j * nc, nc);
     }
-    return bte_now() - t0;
+    return bm_now() - t0;
 }
 
 /* Each op's fraction of the time profiled since the last bte_profile_reset. */
@@ -116,10 +110,10 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
             goto out;
     bte_profile_reset(e);
     for (size_t i = 0; i < L; i++) {
-        double t0 = bte_now();
+        double t0 = bm_now();
         if (bte_forward(e, x + i * in_size, 1, logits) < 0)
             goto out;
-        lat[i] = bte_now() - t0;
+        lat[i] = bm_now() - t0;
     }
     shares(e, r->share1);
     double lat_med = 0.0;
@@ -147,10 +141,10 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
             if (bte_forward(e, x + i * in_size, 1, logits) < 0)
                 goto out;
         for (size_t i = 0; i < L; i++) {
-            double t0 = bte_now();
+            double t0 = bm_now();
             if (bte_forward(e, x + i * in_size, 1, logits) < 0)
                 goto out;
-            lat[i] = bte_now() - t0;
+            lat[i] = bm_now() - t0;
         }
         qsort(lat, L, sizeof(double), cmp_double);
         r->lat_thr[t - 1] = L % 2 ? lat[L / 2] : 0.5 * (lat[L / 2 - 1] + lat[L / 2]);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 #define BTE_BATCH 64
 
@@ -37,6 +37,5 @@ int bte_measure(bte_engine *e, const float *x, const uint8_t *labels, size_t n, 
                 bte_results *r);
 void bte_results_free(bte_results *r);
 
-double bte_now(void);   /* monotonic seconds */
 
 #endif

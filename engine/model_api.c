@@ -7,17 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitern_model.h"
-#include "engine.h"
-#include "model_file.h"
-#include "util.h"
+#include "engine/bitern_model.h"
+#include "engine/engine.h"
+#include "model/btn.h"
+#include "model/util.h"
 
 struct bitern_model {
     bte_engine *e;
     int c, h, w, classes;
     size_t in_size;
     int has_norm;
-    float mean[TR_MAX_NORM_C], std[TR_MAX_NORM_C];
+    float mean[BM_MAX_NORM_C], std[BM_MAX_NORM_C];
     bte_op_info *ops;   /* the strings bitern_layer_info points to */
     float *scratch;     /* run_u8: normalised images */
     size_t scratch_n;
@@ -44,23 +44,23 @@ BITERN_API const char *bitern_model_last_error(void) { return err_buf; }
 /* Images per internal call: bounds the scratch of run_u8 and keeps n within bte_forward's int. */
 #define CHUNK 1024
 
-static int wrap(tr_model *tm, bitern_model **out)
+static int wrap(bm_model *tm, bitern_model **out)
 {
     bitern_model *m = calloc(1, sizeof *m);
     if (!m) {
-        tr_model_free(tm);
+        bm_model_free(tm);
         return fail(BITERN_ENOMEM, "out of memory");
     }
     m->c = tm->in_c;
     m->h = tm->in_h;
     m->w = tm->in_w;
-    m->has_norm = tm->in_c <= TR_MAX_NORM_C;
+    m->has_norm = tm->in_c <= BM_MAX_NORM_C;
     for (int c = 0; m->has_norm && c < tm->in_c; c++) {
         m->mean[c] = tm->in_mean[c];
         m->std[c] = tm->in_std[c];
     }
     m->e = bte_compile(tm);
-    tr_model_free(tm);
+    bm_model_free(tm);
     if (!m->e) {
         free(m);
         return fail(BITERN_EFORMAT, "%s", bte_error());
@@ -88,9 +88,9 @@ BITERN_API int bitern_model_load(const char *path, bitern_model **out)
         return fail(BITERN_EINVAL, "bitern_model_load: path is NULL");
     if (bitern_init() != BITERN_OK)
         return fail(BITERN_ENOTSUP, "%s", bitern_last_error());
-    tr_model tm;
-    if (tr_model_load(path, &tm, 1) < 0)
-        return fail(BITERN_EFORMAT, "%s", tr_error());
+    bm_model tm;
+    if (bm_model_load(path, &tm) < 0)
+        return fail(BITERN_EFORMAT, "%s", bm_error());
     return wrap(&tm, out);
 }
 
@@ -103,9 +103,9 @@ BITERN_API int bitern_model_load_memory(const void *data, size_t n, bitern_model
         return fail(BITERN_EINVAL, "bitern_model_load_memory: data is NULL");
     if (bitern_init() != BITERN_OK)
         return fail(BITERN_ENOTSUP, "%s", bitern_last_error());
-    tr_model tm;
-    if (tr_model_load_memory(data, n, "the model in memory", &tm, 1) < 0)
-        return fail(BITERN_EFORMAT, "%s", tr_error());
+    bm_model tm;
+    if (bm_model_load_memory(data, n, "the model in memory", &tm) < 0)
+        return fail(BITERN_EFORMAT, "%s", bm_error());
     return wrap(&tm, out);
 }
 
@@ -140,7 +140,7 @@ BITERN_API int bitern_model_normalisation(const bitern_model *m, float mean[4], 
         return fail(BITERN_EINVAL, "bitern_model_normalisation: NULL argument");
     if (!m->has_norm)
         return fail(BITERN_ENOTSUP, "the model has %d input channels: it stores no normalisation (at most %d)",
-                    m->c, TR_MAX_NORM_C);
+                    m->c, BM_MAX_NORM_C);
     for (int c = 0; c < 4; c++) {
         mean[c] = c < m->c ? m->mean[c] : 0.0f;
         std[c] = c < m->c ? m->std[c] : 0.0f;
@@ -184,7 +184,7 @@ static int check_run(const bitern_model *m, const void *x, size_t n, const float
     if (threads < 1 || threads > MAX_THREADS)
         return fail(BITERN_EINVAL, "%s: threads = %d: must be 1..%d", fn, threads, MAX_THREADS);
     size_t bytes;
-    if (tr_mul(n, m->in_size, &bytes) < 0 || tr_mul(bytes, sizeof(float), &bytes) < 0)
+    if (bm_mul(n, m->in_size, &bytes) < 0 || bm_mul(bytes, sizeof(float), &bytes) < 0)
         return fail(BITERN_EINVAL, "%s: %zu images of %zu values overflow the address space", fn, n, m->in_size);
     return BITERN_OK;
 }

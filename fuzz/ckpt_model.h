@@ -6,19 +6,19 @@
 
 #include <stdlib.h>
 
-#include "checkpoint.h"
-#include "optim.h"
+#include "train/checkpoint.h"
+#include "train/optim.h"
 
 #define FZ_CKPT_SPEC "conv3x3:2,bn,relu,pool2,fc:3,sign,fc:3"
 #define FZ_CKPT_FINGERPRINT 0x62697465726e2121ull
 
 static inline void fz_ckpt_model(tr_model *m, tr_optim *o, tr_beta_optim *bo)
 {
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int n;
-    tr_rng rng;
-    tr_rng_seed(&rng, 1);
-    if (tr_spec_parse(FZ_CKPT_SPEC, &d, &n) < 0 || tr_model_build(m, d, n, 1, 6, 6, 3, 2, &rng) < 0)
+    bm_rng rng;
+    bm_rng_seed(&rng, 1);
+    if (bm_spec_parse(FZ_CKPT_SPEC, &d, &n) < 0 || tr_model_build(m, d, n, 1, 6, 6, 3, 2, &rng) < 0)
         abort();
     free(d);
     tr_model_mark_quantizable(m, 1);

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "data.h"
+#include "model/data.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,14 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int twice = data[0] & 1;
     const char *path = fz_file(0, data + 1, size - 1);
     const char *paths[2] = {path, path};
-    tr_dataset d;
-    if (tr_cifar_load(paths, twice ? 2 : 1, &d) == 0) {
+    bm_dataset d;
+    if (bm_cifar_load(paths, twice ? 2 : 1, &d) == 0) {
         if (d.n == 0 || d.n * 3073 != (size - 1) * (twice ? 2 : 1))
             abort();
         for (size_t i = 0; i < d.n; i++)
-            if (d.y[i] >= TR_NUM_CLASSES)
+            if (d.y[i] >= BM_NUM_CLASSES)
                 abort();
-        tr_dataset_free(&d);
+        bm_dataset_free(&d);
     }
     return 0;
 }

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_eval.h"
-#include "cmd_train.h"
+#include "tools/cmd_eval.h"
+#include "tools/cmd_train.h"
 #include "fuzz_util.h"
-#include "nn.h"
+#include "train/nn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tr_config c;
         const char *eval;
         if (tr_train_parse_args(argc, argv, &c, &eval) == 0) {
-            tr_layer_desc *d;
+            bm_layer_desc *d;
             int n;
-            if (tr_spec_parse(c.model, &d, &n) == 0)
+            if (bm_spec_parse(c.model, &d, &n) == 0)
                 free(d);
         }
     }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "run_folder.h"
+#include "compare/run_folder.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

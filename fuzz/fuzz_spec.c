@@ -6,29 +6,29 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "nn.h"
+#include "train/nn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
     memcpy(s, data, size);
     s[size] = 0;
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int n;
-    if (tr_spec_parse(s, &d, &n) == 0) {
+    if (bm_spec_parse(s, &d, &n) == 0) {
         if (n < 1)
             abort();
         for (int i = 0; i < n; i++) {
-            const tr_layer_desc *l = &d[i];
-            if (l->type <= 0 || l->type >= TR_LTYPE_END)
+            const bm_layer_desc *l = &d[i];
+            if (l->type <= 0 || l->type >= BM_LTYPE_END)
                 abort();
-            if (l->type == TR_DENSE && l->out <= 0)
+            if (l->type == BM_DENSE && l->out <= 0)
                 abort();
-            if (l->type == TR_CONV && (l->out <= 0 || l->k <= 0 || l->stride <= 0 || l->pad < 0))
+            if (l->type == BM_CONV && (l->out <= 0 || l->k <= 0 || l->stride <= 0 || l->pad < 0))
                 abort();
-            if (l->type == TR_MAXPOOL && l->k <= 0)
+            if (l->type == BM_MAXPOOL && l->k <= 0)
                 abort();
-            if (l->type == TR_DROPOUT && !(l->drop_p >= 0.0f && l->drop_p < 1.0f))
+            if (l->type == BM_DROPOUT && !(l->drop_p >= 0.0f && l->drop_p < 1.0f))
                 abort();
         }
         free(d);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "untar.h"
+#include "tools/untar.h"
 
 #define CAP (1u << 20)
 

@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "ckpt_model.h"
-#include "model_file.h"
+#include "train/model_file.h"
 
 static const char *outdir;
 
@@ -71,22 +71,22 @@ static void put_with_mutations(const char *target, const char *name, const uint8
 
 static void model(const char *name, const char *spec, int c, int h, int w, int ncls, const int *depths)
 {
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int n;
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 7);
-    if (tr_spec_parse(spec, &d, &n) < 0 || tr_model_build(&m, d, n, c, h, w, ncls, 1, &rng) < 0) {
-        fprintf(stderr, "%s: %s\n", spec, tr_error());
+    bm_rng rng;
+    bm_rng_seed(&rng, 7);
+    if (bm_spec_parse(spec, &d, &n) < 0 || tr_model_build(&m, d, n, c, h, w, ncls, 1, &rng) < 0) {
+        fprintf(stderr, "%s: %s\n", spec, bm_error());
         exit(1);
     }
-    for (int k = 0; k < c && k < TR_MAX_NORM_C; k++) {
+    for (int k = 0; k < c && k < BM_MAX_NORM_C; k++) {
         m.in_mean[k] = 0.1f * (float)(k + 1);
         m.in_std[k] = 0.3f;
     }
     for (int i = 0, q = 0; i < m.n; i++) {
         tr_layer *l = &m.layers[i];
-        if (l->type != TR_DENSE && l->type != TR_CONV)
+        if (l->type != BM_DENSE && l->type != BM_CONV)
             continue;
         for (int j = 0; j < l->out_c; j++)
             l->b[j] = 0.01f * (float)j;
@@ -97,7 +97,7 @@ static void model(const char *name, const char *spec, int c, int h, int w, int n
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s/%s.tmpbtn", outdir, name);
     if (tr_model_save(&m, tmp) < 0) {
-        fprintf(stderr, "%s\n", tr_error());
+        fprintf(stderr, "%s\n", bm_error());
         exit(1);
     }
     tr_model_free(&m);
@@ -106,7 +106,7 @@ static void model(const char *name, const char *spec, int c, int h, int w, int n
     uint8_t *p = slurp(tmp, &sz);
     remove(tmp);
     /* in_c, the layer count, the first layer's type and out_c (a mutation keeps its checksum: fuzz_model fixes it) */
-    const size_t nn = c <= TR_MAX_NORM_C ? (size_t)c : 0, at[] = {12, 28, 40 + 8 * nn, 56 + 8 * nn};
+    const size_t nn = c <= BM_MAX_NORM_C ? (size_t)c : 0, at[] = {12, 28, 40 + 8 * nn, 56 + 8 * nn};
     const uint32_t val[] = {70000, 4096, 99, 0x40000000};
     put_with_mutations("model", name, p, sz, at, val, 4);
     free(p);
@@ -122,13 +122,13 @@ static void ckpt(const char *name, uint32_t epochs, int quantized)
     bo.t = 5;
     if (quantized)
         for (int i = 0; i < m.n; i++)
-            if (m.layers[i].type == TR_DENSE || m.layers[i].type == TR_CONV)
-                m.layers[i].depth = i % 2 ? TR_DEPTH_TERNARY : TR_DEPTH_BINARY;
+            if (m.layers[i].type == BM_DENSE || m.layers[i].type == BM_CONV)
+                m.layers[i].depth = i % 2 ? BM_DEPTH_TERNARY : BM_DEPTH_BINARY;
     tr_ckpt_meta meta = {.fingerprint = FZ_CKPT_FINGERPRINT, .epochs_done = epochs, .quantized = (uint32_t)quantized};
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s/%s.tmpckpt", outdir, name);
     if (tr_ckpt_save(tmp, &meta, &m, &o, &bo) < 0) {
-        fprintf(stderr, "%s\n", tr_error());
+        fprintf(stderr, "%s\n", bm_error());
         exit(1);
     }
     tr_optim_free(&o);

@@ -3,11 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bitern.h"
-#include "commands.h"
-#ifdef BITERN_HAVE_TRAIN
-#include "util.h"
-#endif
+#include <bitern.h>
+#include "tools/commands.h"
+#include "model/util.h"
 
 static const struct {
     const char *name;
@@ -15,15 +13,15 @@ static const struct {
     const char *help;
 } commands[] = {
     { "info", bitern_cmd_info, "CPU features, ISA level, and the kernel variant picked for each op" },
-#ifdef BITERN_HAVE_TRAIN
     { "tune", bitern_cmd_tune, "time every kernel variant on this CPU and write the profile dispatch follows" },
+#ifdef BITERN_HAVE_TRAIN
     { "train", bitern_cmd_train, "train a float, binary, ternary or Smart-Quantization model on a dataset" },
 #endif
 #ifdef BITERN_HAVE_DATA
     { "data", bitern_cmd_data, "list, verify (SHA-256) and download the datasets: mnist, fashion-mnist, cifar10" },
 #endif
-#ifdef BITERN_HAVE_ENGINE
     { "eval", bitern_cmd_eval, "run a .btn model on the kernels: accuracy, latency, throughput, size" },
+#ifdef BITERN_HAVE_TRAIN
     { "compare", bitern_cmd_compare, "train float, binary, ternary and SQ models; compare accuracy, bytes, speed per ISA" },
 #endif
 #ifdef BITERN_HAVE_EXPORT
@@ -59,9 +57,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], commands[i].name)) {
             /* Every command checks BITERN_ISA before any work: a bad value must not surface only at the end of
              * a training run, nor be named as something else. `info` reports it in its own output. */
-#ifdef BITERN_HAVE_TRAIN
-            tr_set_command(commands[i].name);   /* the trainer's out-of-memory messages name this command */
-#endif
+            bm_set_command(commands[i].name);   /* the model layer's out-of-memory messages name this command */
             if (strcmp(argv[1], "info") && bitern_init() != BITERN_OK) {
                 fprintf(stderr, "bitern %s: %s\n", argv[1], bitern_last_error());
                 return 2;

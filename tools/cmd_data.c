@@ -8,16 +8,16 @@
 #include <errno.h>
 #include <getopt.h>
 
-#include "commands.h"
-#include "data_cmd.h"
-#include "fetch.h"
-#include "sha256.h"
-#include "util.h"
+#include "tools/commands.h"
+#include "tools/data_cmd.h"
+#include "tools/fetch.h"
+#include "tools/sha256.h"
+#include "model/util.h"
 
 static void usage(FILE *f)
 {
-    char user[TR_DATA_PATH_MAX];
-    const char *u = tr_data_user_dir(user, sizeof user);
+    char user[BM_DATA_PATH_MAX];
+    const char *u = bm_data_user_dir(user, sizeof user);
     fprintf(f,
             "usage: bitern data list [--data-dir DIR]\n"
             "       bitern data verify [NAME...] [--data-dir DIR]\n"
@@ -37,7 +37,7 @@ static void usage(FILE *f)
             u ? u : "$XDG_DATA_HOME/bitern/datasets", u ? u : "$XDG_DATA_HOME/bitern/datasets");
 }
 
-int data_locate(const ds_dataset *d, const char *data_dir, char (*paths)[TR_DATA_PATH_MAX])
+int data_locate(const ds_dataset *d, const char *data_dir, char (*paths)[BM_DATA_PATH_MAX])
 {
     char names[DS_MAX_FILES][128];
     const char *np[DS_MAX_FILES];
@@ -48,11 +48,11 @@ int data_locate(const ds_dataset *d, const char *data_dir, char (*paths)[TR_DATA
         snprintf(names[i], sizeof names[i], "%.*s", (int)(gz ? l - 3 : l), d->files[i].name);
         np[i] = names[i];
     }
-    int b = tr_data_locate(d->name, data_dir, np, d->nfiles, gz, paths);
+    int b = bm_data_locate(d->name, data_dir, np, d->nfiles, gz, paths);
     if (b >= 0)
         return b;
     for (int i = 0; i < d->nfiles; i++)
-        if (tr_data_locate(d->name, data_dir, np + i, 1, gz, paths + i) < 0)
+        if (bm_data_locate(d->name, data_dir, np + i, 1, gz, paths + i) < 0)
             paths[i][0] = '\0';
     return -1;
 }
@@ -71,8 +71,8 @@ const char *data_hash_verdict(const ds_file *f, const char *hex)
 
 static const char *base_label(const char *base, const char *data_dir)
 {
-    char user[TR_DATA_PATH_MAX];
-    const char *env = getenv("BITERN_DATA"), *u = tr_data_user_dir(user, sizeof user);
+    char user[BM_DATA_PATH_MAX];
+    const char *env = getenv("BITERN_DATA"), *u = bm_data_user_dir(user, sizeof user);
     if (data_dir && strcmp(base, data_dir) == 0)
         return "--data-dir";
     if (env && strcmp(base, env) == 0)
@@ -84,17 +84,17 @@ static const char *base_label(const char *base, const char *data_dir)
 
 static int cmd_list(const char *data_dir)
 {
-    const char *bases[TR_DATA_MAX_BASES];
-    int nb = tr_data_bases(data_dir, bases);
+    const char *bases[BM_DATA_MAX_BASES];
+    int nb = bm_data_bases(data_dir, bases);
     printf("search order:");
     for (int i = 0; i < nb; i++)
         printf("%s %s (%s)", i ? "," : "", bases[i], base_label(bases[i], data_dir));
     printf("\n");
     for (int k = 0; k < ds_count; k++) {
         const ds_dataset *d = &ds_datasets[k];
-        char paths[DS_MAX_FILES][TR_DATA_PATH_MAX];
+        char paths[DS_MAX_FILES][BM_DATA_PATH_MAX];
         int b = data_locate(d, data_dir, paths);
-        char where[TR_DATA_PATH_MAX] = "missing or incomplete";
+        char where[BM_DATA_PATH_MAX] = "missing or incomplete";
         if (b >= 0) {
             const char *slash = strrchr(paths[0], '/');
             snprintf(where, sizeof where, "found in %.*s", (int)(slash - paths[0]), paths[0]);
@@ -108,7 +108,7 @@ static int cmd_list(const char *data_dir)
 
 static int verify_one(const ds_dataset *d, const char *data_dir, int named, int *nok, int *nbad)
 {
-    char paths[DS_MAX_FILES][TR_DATA_PATH_MAX];
+    char paths[DS_MAX_FILES][BM_DATA_PATH_MAX];
     int b = data_locate(d, data_dir, paths), any = 0, all = 1;
     for (int i = 0; i < d->nfiles; i++) {
         any |= paths[i][0] != '\0';
@@ -136,7 +136,7 @@ static int verify_one(const ds_dataset *d, const char *data_dir, int named, int 
             continue;
         }
         if (bt_sha256_file(p, hex) < 0) {
-            fprintf(stderr, "bitern data verify: %s\n", tr_error());
+            fprintf(stderr, "bitern data verify: %s\n", bm_error());
             ++*nbad;
             continue;
         }

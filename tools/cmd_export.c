@@ -6,12 +6,12 @@
 
 #include <bitern.h>
 
-#include "commands.h"
-#include "files.h"
-#include "model_file.h"
-#include "onnx_export.h"
-#include "serial.h"
-#include "util.h"
+#include "model/btn.h"
+#include "model/files.h"
+#include "model/serial.h"
+#include "model/util.h"
+#include "tools/commands.h"
+#include "tools/onnx_export.h"
 
 static void usage(FILE *f)
 {
@@ -61,33 +61,33 @@ int bitern_cmd_export(int argc, char **argv)
         return 2;
     }
     const char *in = argv[optind], *out = argv[optind + 1];
-    tr_path_set ps = {0};   /* `bitern export m.btn m.btn` would replace the model by its ONNX form */
-    tr_paths_add(&ps, "the model", in, 0, 0);
-    tr_paths_add(&ps, "the output", out, 1, 0);
-    if (tr_paths_check(&ps) < 0 || tr_check_writable("the output", out, 1) < 0) {
-        fprintf(stderr, "bitern export: %s\n", tr_error());
+    bm_path_set ps = {0};   /* `bitern export m.btn m.btn` would replace the model by its ONNX form */
+    bm_paths_add(&ps, "the model", in, 0, 0);
+    bm_paths_add(&ps, "the output", out, 1, 0);
+    if (bm_paths_check(&ps) < 0 || bm_check_writable("the output", out, 1) < 0) {
+        fprintf(stderr, "bitern export: %s\n", bm_error());
         return 1;
     }
-    tr_model m = {0};
-    if (tr_model_load(in, &m, 1) < 0) {
-        fprintf(stderr, "bitern export: %s\n", tr_error());
+    bm_model m;
+    if (bm_model_load(in, &m) < 0) {
+        fprintf(stderr, "bitern export: %s\n", bm_error());
         return 1;
     }
     uint8_t *buf = NULL;
     size_t n = 0;
     int rc = 1;
     if (bitern_onnx_export(&m, bitern_version(), int8_acts, &buf, &n) < 0) {
-        fprintf(stderr, "bitern export: %s: %s\n", in, tr_error());
+        fprintf(stderr, "bitern export: %s: %s\n", in, bm_error());
     } else {
         const void *parts[1] = {buf};
-        if (tr_write_file_atomic(out, parts, &n, 1) < 0)
-            fprintf(stderr, "bitern export: %s\n", tr_error());
+        if (bm_write_file_atomic(out, parts, &n, 1) < 0)
+            fprintf(stderr, "bitern export: %s\n", bm_error());
         else {
             printf("%s: %zu bytes, %d layers\n", out, n, m.n);
             rc = 0;
         }
     }
     free(buf);
-    tr_model_free(&m);
+    bm_model_free(&m);
     return rc;
 }

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitern.h"
-#include "commands.h"
+#include <bitern.h>
+#include "tools/commands.h"
 
 static void json_str(const char *s)
 {

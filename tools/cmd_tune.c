@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "bitern.h"
-#include "commands.h"
-#include "serial.h"
-#include "util.h"
+#include <bitern.h>
+#include "tools/commands.h"
+#include "model/serial.h"
+#include "model/util.h"
 
 /* mkdir -p of the directories above path. */
 static int make_parents(char *path)
@@ -60,9 +60,9 @@ int bitern_cmd_tune(int argc, char **argv)
         return 1;
     }
     /* Before the minute of timing: the directory exists and the profile can be written there. */
-    if (!print && (make_parents(path) || tr_check_writable("profile", path, 1))) {
-        if (tr_error()[0])
-            fprintf(stderr, "bitern tune: %s\n", tr_error());
+    if (!print && (make_parents(path) || bm_check_writable("profile", path, 1))) {
+        if (bm_error()[0])
+            fprintf(stderr, "bitern tune: %s\n", bm_error());
         return 1;
     }
     char *text = NULL;
@@ -77,9 +77,9 @@ int bitern_cmd_tune(int argc, char **argv)
     }
     const void *parts[1] = { text };
     size_t lens[1] = { strlen(text) };
-    if (tr_write_file_atomic(path, parts, lens, 1)) {
-        if (tr_error()[0])
-            fprintf(stderr, "bitern tune: %s\n", tr_error());
+    if (bm_write_file_atomic(path, parts, lens, 1)) {
+        if (bm_error()[0])
+            fprintf(stderr, "bitern tune: %s\n", bm_error());
         free(text);
         return 1;
     }

@@ -4,16 +4,16 @@
 #define BITERN_COMMANDS_H
 
 int bitern_cmd_info(int argc, char **argv);
+int bitern_cmd_tune(int argc, char **argv);   /* tools/cmd_tune.c */
 #ifdef BITERN_HAVE_TRAIN
-int bitern_cmd_train(int argc, char **argv);  /* train/cmd_train.c */
-int bitern_cmd_tune(int argc, char **argv);   /* tools/cmd_tune.c (writes with the trainer's atomic helper) */
+int bitern_cmd_train(int argc, char **argv);  /* tools/cmd_train.c */
 #endif
 #ifdef BITERN_HAVE_DATA
 int bitern_cmd_data(int argc, char **argv);   /* tools/cmd_data.c */
 #endif
-#ifdef BITERN_HAVE_ENGINE
-int bitern_cmd_eval(int argc, char **argv);   /* engine/cmd_eval.c */
-int bitern_cmd_compare(int argc, char **argv);   /* compare/cmd_compare.c */
+int bitern_cmd_eval(int argc, char **argv);   /* tools/cmd_eval.c */
+#ifdef BITERN_HAVE_TRAIN
+int bitern_cmd_compare(int argc, char **argv);   /* tools/cmd_compare.c */
 #endif
 #ifdef BITERN_HAVE_EXPORT
 int bitern_cmd_export(int argc, char **argv);   /* tools/cmd_export.c */

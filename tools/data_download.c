@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "data_cmd.h"
-#include "fetch.h"
-#include "sha256.h"
-#include "untar.h"
+#include "tools/data_cmd.h"
+#include "tools/fetch.h"
+#include "tools/sha256.h"
+#include "tools/untar.h"
 
-#define PATH_CAP TR_DATA_PATH_MAX
+#define PATH_CAP BM_DATA_PATH_MAX
 /* The largest CIFAR-10 member is 30 MB: anything past this is a broken or hostile archive. */
 #define MAX_MEMBER (1ull << 30)
 
@@ -252,7 +252,7 @@ static const char *dest_root(const char *data_dir, char *buf, size_t cap)
         return data_dir;
     if (env && *env)
         return env;
-    return tr_data_user_dir(buf, cap);
+    return bm_data_user_dir(buf, cap);
 }
 
 int data_download(const ds_dataset *d, const char *data_dir, const char *mirror)

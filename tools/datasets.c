@@ -11,7 +11,7 @@
  * CIFAR-10 is published only as a tarball whose own hash we have no trustworthy record of, so each extracted
  * member is checked instead. batches.meta.txt is left out: the trainer does not read it and the shared copy
  * was regenerated, not checked against the original. */
-#include "datasets.h"
+#include "tools/datasets.h"
 
 #include <string.h>
 

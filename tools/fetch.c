@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "fetch.h"
+#include "tools/fetch.h"
 
 #include <stdio.h>
 
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bitern.h"
-#include "sha256.h"
+#include <bitern.h>
+#include "tools/sha256.h"
 
 typedef struct sink {
     int fd;

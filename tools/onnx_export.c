@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/util.h"
 #include "onnx.pb-c.h"
-#include "onnx_export.h"
+#include "tools/onnx_export.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "TensorProto.raw_data is little-endian: the float initializers are copied as they are in memory"
@@ -269,7 +270,7 @@ static const char *ox_fake_quant_i8(ox *g, const char *x, int ndims)
 
 static const char *depth_word(int depth)
 {
-    return depth == TR_DEPTH_BINARY ? "binary" : depth == TR_DEPTH_TERNARY ? "ternary" : "float";
+    return depth == BM_DEPTH_BINARY ? "binary" : depth == BM_DEPTH_TERNARY ? "ternary" : "float";
 }
 
 /* What the graph has built so far: the current tensor, whether it is [N, features] already, whether its values
@@ -281,7 +282,7 @@ typedef struct ox_state {
 } ox_state;
 
 /* The nodes of layer i. */
-static int ox_layer(ox *g, const tr_model *m, int i, ox_state *st)
+static int ox_layer(ox *g, const bm_model *m, int i, ox_state *st)
 {
     const char **cur = &st->cur;
     int *flat = &st->flat;
@@ -289,67 +290,67 @@ static int ox_layer(ox *g, const tr_model *m, int i, ox_state *st)
     size_t dcap = sizeof st->depths;
     int from_ternary = st->ternary_domain;
     st->ternary_domain = 0;
-    const tr_layer *l = &m->layers[i];
+    const bm_layer *l = &m->layers[i];
     const char *x = *cur;
-    switch (l->type) {
-    case TR_DENSE:
-    case TR_CONV: {
+    switch (l->s.type) {
+    case BM_DENSE:
+    case BM_CONV: {
         const char *doc = ox_str(g, "bitern layer %d: %s weights%s", i, depth_word(l->depth),
                                  l->depth ? " (dequantized: scale[row] x {-1, 0, +1})" : "");
         const char *w = ox_str(g, "layer%d.weight", i), *b = ox_str(g, "layer%d.bias", i);
-        int64_t ob = l->out_c;
+        int64_t ob = l->s.out_c;
         ox_tensor(g, b, &ob, 1, l->b);
         size_t len = strlen(depths);
         snprintf(depths + len, dcap - len, "%s%c", len ? " " : "", "FBT"[l->depth]);
         ox_meta(g, ox_str(g, "bitern.layer.%d", i), depth_word(l->depth));
-        if (l->type == TR_DENSE) {
+        if (l->s.type == BM_DENSE) {
             if (!*flat) {
                 Onnx__AttributeProto *ax[] = {ox_attr_int(g, "axis", 1)};
                 x = ox_node(g, "Flatten", NULL, (const char *[]){x, NULL}, ax, 1);
             }
             if (l->depth && !from_ternary && st->int8_acts)
                 x = ox_fake_quant_i8(g, x, 2);
-            int64_t wd[2] = {l->out_c, (int64_t)l->fan_in};
-            ox_tensor(g, w, wd, 2, l->wq);
+            int64_t wd[2] = {l->s.out_c, (int64_t)l->s.fan_in};
+            ox_tensor(g, w, wd, 2, l->w);
             Onnx__AttributeProto *tb[] = {ox_attr_int(g, "transB", 1)};
             *cur = ox_node(g, "Gemm", doc, (const char *[]){x, w, b, NULL}, tb, 1);
             *flat = 1;
         } else {
             if (l->depth && !from_ternary && st->int8_acts)
                 x = ox_fake_quant_i8(g, x, 4);
-            int64_t wd[4] = {l->out_c, l->in_c, l->k, l->k};
-            ox_tensor(g, w, wd, 4, l->wq);
-            int64_t ks[2] = {l->k, l->k}, strides[2] = {l->stride, l->stride};
-            int64_t pads[4] = {l->pad, l->pad, l->pad, l->pad};
+            int64_t wd[4] = {l->s.out_c, l->s.in_c, l->s.k, l->s.k};
+            ox_tensor(g, w, wd, 4, l->w);
+            int64_t ks[2] = {l->s.k, l->s.k}, strides[2] = {l->s.stride, l->s.stride};
+            int64_t pads[4] = {l->s.pad, l->s.pad, l->s.pad, l->s.pad};
             Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", strides, 2),
                                           ox_attr_ints(g, "pads", pads, 4)};
             *cur = ox_node(g, "Conv", doc, (const char *[]){x, w, b, NULL}, at, 3);
         }
         return 0;
     }
-    case TR_BN: {
-        int64_t c = l->out_c;
+    case BM_BN: {
+        int64_t c = l->s.out_c;
         const char *s = ox_tensor(g, ox_str(g, "layer%d.gamma", i), &c, 1, l->gamma);
-        const char *b = ox_tensor(g, ox_str(g, "layer%d.shift", i), &c, 1, l->bshift);
-        const char *mu = ox_tensor(g, ox_str(g, "layer%d.running_mean", i), &c, 1, l->rmean);
-        const char *var = ox_tensor(g, ox_str(g, "layer%d.running_var", i), &c, 1, l->rvar);
+        const char *b = ox_tensor(g, ox_str(g, "layer%d.shift", i), &c, 1, l->shift);
+        const char *mu = ox_tensor(g, ox_str(g, "layer%d.running_mean", i), &c, 1, l->mean);
+        const char *var = ox_tensor(g, ox_str(g, "layer%d.running_var", i), &c, 1, l->var);
         Onnx__AttributeProto *eps[] = {ox_attr_float(g, "epsilon", l->eps)};
         *cur = ox_node(g, "BatchNormalization", NULL, (const char *[]){x, s, b, mu, var, NULL}, eps, 1);
         return 0;
     }
-    case TR_RELU:
+    case BM_RELU:
         *cur = ox_node(g, "Relu", NULL, (const char *[]){x, NULL}, NULL, 0);
         return 0;
-    case TR_HTANH:
+    case BM_HTANH:
         *cur = ox_node(g, "Clip", NULL, (const char *[]){x, "const.minus1", "const.plus1", NULL}, NULL, 0);
         return 0;
-    case TR_SIGN: {   /* x < 0 ? -1 : +1 */
+    case BM_SIGN: {   /* x < 0 ? -1 : +1 */
         const char *neg = ox_node(g, "Less", NULL, (const char *[]){x, "const.zero", NULL}, NULL, 0);
         *cur = ox_node(g, "Where", "bitern sign", (const char *[]){neg, "const.minus1", "const.plus1", NULL}, NULL, 0);
         st->ternary_domain = 1;
         return 0;
     }
-    case TR_TERN: {   /* x > 0.5 ? +1 : x < -0.5 ? -1 : 0 */
+    case BM_TERN: {   /* x > 0.5 ? +1 : x < -0.5 ? -1 : 0 */
         const char *hi = ox_node(g, "Greater", NULL, (const char *[]){x, "const.plus_half", NULL}, NULL, 0);
         const char *lo = ox_node(g, "Less", NULL, (const char *[]){x, "const.minus_half", NULL}, NULL, 0);
         const char *neg = ox_node(g, "Where", NULL, (const char *[]){lo, "const.minus1", "const.zero", NULL}, NULL, 0);
@@ -357,18 +358,18 @@ static int ox_layer(ox *g, const tr_model *m, int i, ox_state *st)
         st->ternary_domain = 1;
         return 0;
     }
-    case TR_MAXPOOL: {
-        int64_t ks[2] = {l->k, l->k};
+    case BM_MAXPOOL: {
+        int64_t ks[2] = {l->s.k, l->s.k};
         Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", ks, 2)};
         *cur = ox_node(g, "MaxPool", NULL, (const char *[]){x, NULL}, at, 2);
         st->ternary_domain = from_ternary;   /* the max of -1/0/+1 values is one of them */
         return 0;
     }
-    case TR_DROPOUT:   /* the identity at inference */
+    case BM_DROPOUT:   /* the identity at inference */
         st->ternary_domain = from_ternary;
         return 0;
     default:
-        return tr_fail("layer %d: type %d has no ONNX form in this exporter", i, (int)l->type);
+        return bm_fail("layer %d: type %d has no ONNX form in this exporter", i, (int)l->s.type);
     }
 }
 
@@ -382,12 +383,12 @@ static void ox_free(ox *g)
     free(g->meta);
 }
 
-int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n)
+int bitern_onnx_export(const bm_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
     if (m->n < 1)
-        return tr_fail("the model has no layers");
+        return bm_fail("the model has no layers");
     ox g = {0};
     int rc = -1;
     ox_scalar(&g, "const.zero", 0.0f);
@@ -401,9 +402,9 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8
 
     /* The input normalisation: x * (1 / (255 std[c])) - mean[c] / std[c], per channel, as bte_dataset_floats. */
     const char *cur = "pixels";
-    if (m->in_c > TR_MAX_NORM_C) {
-        tr_fail("the model has %d input channels and stores no input normalisation (at most %d): its inputs "
-                "cannot be described", m->in_c, TR_MAX_NORM_C);
+    if (m->in_c > BM_MAX_NORM_C) {
+        bm_fail("the model has %d input channels and stores no input normalisation (at most %d): its inputs "
+                "cannot be described", m->in_c, BM_MAX_NORM_C);
         goto out;
     }
     float *inv = ox_alloc(&g, (size_t)m->in_c * sizeof *inv), *off = ox_alloc(&g, (size_t)m->in_c * sizeof *off);
@@ -433,14 +434,14 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8
     ox_meta(&g, "bitern.activations", int8_acts ? "int8 per example where the engine quantizes them" : "float");
     ox_meta(&g, "bitern.input", "float pixels 0..255, NCHW; the model's normalisation is the graph's first nodes");
     if (g.init_bytes > OX_MAX_MESSAGE / 2) {
-        tr_fail("the weights take %zu bytes: over protobuf's 2 GiB limit for one ONNX file (external data is not "
+        bm_fail("the weights take %zu bytes: over protobuf's 2 GiB limit for one ONNX file (external data is not "
                 "supported by this exporter)", g.init_bytes);
         goto out;
     }
 
     int64_t in_dims[3] = {m->in_c, m->in_h, m->in_w};
-    const tr_layer *last = &m->layers[m->n - 1];
-    int64_t out_dims[1] = {(int64_t)tr_layer_out_size(last)};
+    const bm_layer *last = &m->layers[m->n - 1];
+    int64_t out_dims[1] = {(int64_t)bm_out_size(&last->s)};
     Onnx__ValueInfoProto *vin = ox_value(&g, "pixels", in_dims, 3), *vout = ox_value(&g, "logits", out_dims, 1);
     Onnx__GraphProto *graph = ox_alloc(&g, sizeof *graph);
     Onnx__ModelProto *model = ox_alloc(&g, sizeof *model);
@@ -474,7 +475,7 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8
 
     size_t sz = onnx__model_proto__get_packed_size(model);
     if (sz >= OX_MAX_MESSAGE) {
-        tr_fail("the ONNX file would take %zu bytes: over protobuf's 2 GiB limit", sz);
+        bm_fail("the ONNX file would take %zu bytes: over protobuf's 2 GiB limit", sz);
         goto out;
     }
     *out = malloc(sz);
@@ -484,7 +485,7 @@ int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8
     rc = 0;
     goto out;
 oom:
-    tr_fail("out of memory while building the ONNX graph");
+    bm_fail("out of memory while building the ONNX graph");
 out:
     ox_free(&g);
     return rc;

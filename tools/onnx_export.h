@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nn.h"
+#include "model/btn.h"
 
-/* The serialized ModelProto in *out (malloc'd, *n bytes), or -1 with tr_error() set (a model that ONNX cannot
+/* The serialized ModelProto in *out (malloc'd, *n bytes), or -1 with bm_error() set (a model that ONNX cannot
  * express, or one over protobuf's 2 GiB message limit). */
-int bitern_onnx_export(const tr_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n);
+int bitern_onnx_export(const bm_model *m, const char *producer_version, int int8_acts, uint8_t **out, size_t *n);
 
 #endif

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "sha256.h"
+#include "tools/sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "files.h"
-#include "util.h"
+#include "model/files.h"
+#include "model/util.h"
 
 /* Thin wrappers, so the one choice of library (sha256.h says why nettle) sits in this file alone. */
 void bt_sha256_init(bt_sha256_ctx *c) { sha256_init(c); }
@@ -27,7 +27,7 @@ void bt_sha256_hex(const uint8_t digest[32], char hex[65])
 
 int bt_sha256_file(const char *path, char hex[65])
 {
-    FILE *f = tr_fopen_regular(path);   /* a FIFO would block: refused before a blocking open */
+    FILE *f = bm_fopen_regular(path);   /* a FIFO would block: refused before a blocking open */
     if (!f)
         return -1;
     bt_sha256_ctx c;
@@ -40,7 +40,7 @@ int bt_sha256_file(const char *path, char hex[65])
     fclose(f);
     if (err) {
         errno = err;
-        return tr_fail("%s: cannot read: %s", path, strerror(err));
+        return bm_fail("%s: cannot read: %s", path, strerror(err));
     }
     uint8_t d[32];
     bt_sha256_final(&c, d);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "untar.h"
+#include "tools/untar.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "files.h"
-#include "util.h"
+#include "model/files.h"
+#include "model/util.h"
 
 struct untar {
     struct archive *a;
@@ -55,9 +55,9 @@ untar *untar_open(const char *path, uint64_t max_member)
     if (archive_read_support_format_tar(t->a) != ARCHIVE_OK || archive_read_support_filter_gzip(t->a) != ARCHIVE_OK ||
         archive_read_support_filter_none(t->a) != ARCHIVE_OK)
         fail(t, "libarchive lacks its tar reader or built-in gzip (zlib) support");
-    else if ((t->fd = tr_open_regular(path)) < 0) {   /* a FIFO would block: refused before a blocking open */
+    else if ((t->fd = bm_open_regular(path)) < 0) {   /* a FIFO would block: refused before a blocking open */
         /* untar's messages do not repeat the path (the caller names the archive as it knows it) */
-        const char *why = tr_error();
+        const char *why = bm_error();
         size_t n = strlen(path);
         fail(t, !strncmp(why, path, n) && !strncmp(why + n, ": ", 2) ? why + n + 2 : why);
     }

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "nn.h"
-#include "optim.h"
+#include "train/nn.h"
+#include "train/optim.h"
 
 typedef struct tr_ckpt_meta {
     uint64_t fingerprint;   /* hash of the settings that shape training: resuming with others is refused */

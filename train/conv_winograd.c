@@ -26,7 +26,7 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 #define XI 16   /* points of a transformed 4x4 tile */
 
@@ -47,7 +47,7 @@ static wino_dims dims_of(const tr_layer *l)
 
 int tr_wino_applies(const tr_layer *l)
 {
-    return l->type == TR_CONV && l->k == 3 && l->stride == 1 && l->in_c >= TR_WINO_MIN_C;
+    return l->type == BM_CONV && l->k == 3 && l->stride == 1 && l->in_c >= TR_WINO_MIN_C;
 }
 
 int tr_wino_group(const tr_layer *l)
@@ -90,10 +90,10 @@ void tr_wino_scratch(tr_layer *l, int t)
         return;
     size_t v, m, du, plane;
     scratch_sizes(l, &v, &m, &du, &plane);
-    l->twv[t] = tr_alloc(v, sizeof(float));
-    l->twm[t] = tr_alloc(m, sizeof(float));
-    l->twdu[t] = tr_alloc(du, sizeof(float));
-    l->twplane[t] = tr_alloc(plane, sizeof(float));
+    l->twv[t] = bm_alloc(v, sizeof(float));
+    l->twm[t] = bm_alloc(m, sizeof(float));
+    l->twdu[t] = bm_alloc(du, sizeof(float));
+    l->twplane[t] = bm_alloc(plane, sizeof(float));
 }
 
 /* U = G g G^T for every (k, c), stored U[xi][k][c]; G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
@@ -101,7 +101,7 @@ void tr_wino_prepare(tr_layer *l)
 {
     int K = l->out_c, C = l->in_c;
     if (!l->wu)
-        l->wu = tr_alloc((size_t)XI * K * C, sizeof(float));
+        l->wu = bm_alloc((size_t)XI * K * C, sizeof(float));
     for (int k = 0; k < K; k++) {
         for (int c = 0; c < C; c++) {
             const float *g = l->wq + (size_t)k * l->fan_in + (size_t)c * 9;

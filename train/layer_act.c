@@ -4,33 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn.h"
-
-void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total)
-{
-    switch (type) {
-    case TR_RELU:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case TR_HTANH:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 1.0f ? 1.0f : (x[i] < -1.0f ? -1.0f : x[i]);
-        break;
-    case TR_SIGN:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] < 0.0f ? -1.0f : 1.0f;
-        break;
-    case TR_TERN:
-        for (size_t i = 0; i < total; i++)
-            y[i] = x[i] > 0.5f ? 1.0f : (x[i] < -0.5f ? -1.0f : 0.0f);
-        break;
-    default:
-        if (y != x)
-            memcpy(y, x, total * sizeof *y);
-        break;
-    }
-}
+#include "train/nn.h"
 
 typedef struct {
     const tr_layer *l;
@@ -40,7 +14,7 @@ typedef struct {
 static void forward_range(void *c, size_t lo, size_t hi)
 {
     const act_job *j = c;
-    tr_act_apply(j->l->type, j->x + lo, j->l->y + lo, hi - lo);
+    bm_act_apply(j->l->type, j->x + lo, j->l->y + lo, hi - lo);
 }
 
 void tr_act_forward(tr_layer *l, const float *x, int n)
@@ -56,7 +30,7 @@ static void backward_range(void *c, size_t lo, size_t hi)
     const float *x = j->l->x, *dy = j->dy;
     float *dx = j->l->dx;
     /* dy is loaded before the select: as a conditional load the loop was not vectorised (a branch per value) */
-    if (j->l->type == TR_RELU) {
+    if (j->l->type == BM_RELU) {
         for (size_t i = lo; i < hi; i++) {
             float g = dy[i];
             dx[i] = x[i] > 0.0f ? g : 0.0f;

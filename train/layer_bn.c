@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 /* Eight independent partial sums: the compiler may vectorise them without reassociating anything (a single
  * float accumulator is a serial chain it must keep in order). Same result on every run. */
@@ -129,7 +129,7 @@ static void forward_channels(void *ctx, size_t c0, size_t c1)
                 for (size_t j = 0; j < hw; j++) {
                     xh[j] = (p[j] - mean) * invstd;
                     float v = g * xh[j] + bsh;
-                    y[j] = v > 0.0f ? v : 0.0f;   /* as tr_act_apply */
+                    y[j] = v > 0.0f ? v : 0.0f;   /* as bm_act_apply */
                 }
             } else {
                 float *y = l->y + i * ex + c * hw;

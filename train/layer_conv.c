@@ -6,10 +6,9 @@
  * 3x3 stride-1 layers with enough input channels take the Winograd path instead (conv_winograd.c, l->wino).
  */
 #include <cblas.h>
-#include <pthread.h>
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 /* Output columns ow whose input column ow*s - pad + kj lies inside [0, W): [lo, hi). Computing the range once
  * per kernel column turns the inner loops into branch-free copies (memcpy for stride 1), which matters: with
@@ -162,37 +161,39 @@ static void *backward_job(void *arg)
     return NULL;
 }
 
+typedef struct {
+    conv_job *jobs;
+    void *(*fn)(void *);
+} chunk_run;
+
+static void run_chunk(void *v, int t, int T)
+{
+    const chunk_run *c = v;
+    c->fn(&c->jobs[t]);
+}
+
 /* Runs fn over T contiguous chunks of [0, n): chunk 0 on the calling thread. Returns the thread count used. */
 static int run_chunks(tr_layer *l, int n, const float *x, const float *dy, int need_dx, void *(*fn)(void *))
 {
     int T = l->nthreads < n ? l->nthreads : n;
     conv_job jobs[TR_MAX_THREADS];
-    pthread_t th[TR_MAX_THREADS];
-    int started[TR_MAX_THREADS] = {0};
     size_t P = (size_t)l->out_h * l->out_w;
     for (int t = 0; t < T; t++) {
         if (!l->tgw[t]) {
-            l->tgw[t] = tr_alloc(l->nw, sizeof(float));
-            l->tgb[t] = tr_alloc((size_t)l->out_c, sizeof(float));
+            l->tgw[t] = bm_alloc(l->nw, sizeof(float));
+            l->tgb[t] = bm_alloc((size_t)l->out_c, sizeof(float));
         }
         if (l->wino) {
             tr_wino_scratch(l, t);
         } else if (!l->tcol[t]) {
-            l->tcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
-            l->tdcol[t] = tr_alloc(l->fan_in * P, sizeof(float));
+            l->tcol[t] = bm_alloc(l->fan_in * P, sizeof(float));
+            l->tdcol[t] = bm_alloc(l->fan_in * P, sizeof(float));
         }
         jobs[t] = (conv_job){.l = l, .x = x, .dy = dy, .i0 = (int)((long)n * t / T),
                              .i1 = (int)((long)n * (t + 1) / T), .need_dx = need_dx, .t = t};
     }
-    for (int t = 1; t < T; t++)
-        started[t] = pthread_create(&th[t], NULL, fn, &jobs[t]) == 0;
-    fn(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            fn(&jobs[t]);   /* no thread to be had: do the chunk here, same result */
-    }
+    chunk_run c = {jobs, fn};
+    tr_run_parts(T, run_chunk, &c);   /* chunk t's values do not depend on the thread that runs it */
     return T;
 }
 

@@ -3,7 +3,7 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 void tr_dense_forward(tr_layer *l, const float *x, int n)
 {

@@ -2,9 +2,9 @@
 /* Inverted dropout: kept units are scaled by 1/(1-p) in training so that inference is the identity. */
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
-void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng)
+void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng)
 {
     size_t total = (size_t)n * tr_layer_in_size(l);
     l->x = x;
@@ -15,7 +15,7 @@ void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, tr_rng *r
     }
     float keep = 1.0f - l->drop_p, inv = 1.0f / keep;
     for (size_t i = 0; i < total; i++) {
-        l->mask[i] = tr_rng_uniform(rng) < keep;
+        l->mask[i] = bm_rng_uniform(rng) < keep;
         l->y[i] = l->mask[i] ? x[i] * inv : 0.0f;
     }
 }

@@ -3,7 +3,7 @@
  * (one example, one channel) are independent: they are split over the layer's threads. */
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 typedef struct {
     tr_layer *l;

@@ -2,7 +2,7 @@
 /* Softmax cross-entropy, shifted by the row maximum so that exp never overflows. */
 #include <math.h>
 
-#include "nn.h"
+#include "train/nn.h"
 
 double tr_softmax_xent(const float *logits, const uint8_t *labels, int n, int k, float *dlogits, int *correct)
 {

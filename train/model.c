@@ -5,97 +5,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
-#include "sq_reg.h"
-
-const char *tr_ltype_name(tr_ltype t)
-{
-    static const char *names[] = {"?", "fc", "conv", "bn", "relu", "htanh", "sign", "tern", "pool", "drop"};
-    return (t > 0 && t < TR_LTYPE_END) ? names[t] : "?";
-}
+#include "train/nn.h"
+#include "train/sq_reg.h"
 
 size_t tr_layer_in_size(const tr_layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
 size_t tr_layer_out_size(const tr_layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
 
-/* Largest activation we accept per example and largest weight matrix: keeps every int product in range. */
-#define MAX_ACT ((size_t)1 << 26)
-#define MAX_WEIGHTS ((size_t)1 << 28)
 /* All of a model's buffers together (activations and gradients for a batch, weights, optimizer state, im2col). */
 #define TR_MAX_MODEL_BYTES (8.0 * 1024 * 1024 * 1024)
 
-static int layer_shape(tr_layer *l, const tr_layer_desc *d, int idx)
+/* The shape rules are the model layer's (bm_layer_shape); the trainer's layer keeps its own copy of the fields. */
+static int layer_shape(tr_layer *l, const bm_layer_desc *d, int idx)
 {
-    l->type = d->type;
-    switch (d->type) {
-    case TR_DENSE:
-        if (d->out <= 0)
-            return tr_fail("layer %d (fc): output size must be positive", idx);
-        l->fan_in = tr_layer_in_size(l);
-        l->out_c = d->out;
-        l->out_h = l->out_w = 1;
-        break;
-    case TR_CONV:
-        if (d->out <= 0 || d->k <= 0 || d->stride <= 0 || d->pad < 0)
-            return tr_fail("layer %d (conv): channels, kernel and stride must be positive, padding >= 0", idx);
-        l->k = d->k;
-        l->stride = d->stride;
-        l->pad = d->pad;
-        if (l->in_h + 2 * l->pad < l->k || l->in_w + 2 * l->pad < l->k)
-            return tr_fail("layer %d (conv%dx%d): input %dx%d (padding %d) is smaller than the kernel", idx, l->k,
-                           l->k, l->in_h, l->in_w, l->pad);
-        l->out_c = d->out;
-        l->out_h = (l->in_h + 2 * l->pad - l->k) / l->stride + 1;
-        l->out_w = (l->in_w + 2 * l->pad - l->k) / l->stride + 1;
-        l->fan_in = (size_t)l->in_c * l->k * l->k;
-        break;
-    case TR_MAXPOOL:
-        if (d->k <= 0)
-            return tr_fail("layer %d (pool): window must be positive", idx);
-        l->k = l->stride = d->k;
-        if (l->in_h < l->k || l->in_w < l->k)
-            return tr_fail("layer %d (pool%d): input %dx%d is smaller than the window", idx, l->k, l->in_h, l->in_w);
-        l->out_c = l->in_c;
-        l->out_h = l->in_h / l->k;
-        l->out_w = l->in_w / l->k;
-        break;
-    case TR_DROPOUT:
-        if (!(d->drop_p >= 0.0f && d->drop_p < 1.0f))
-            return tr_fail("layer %d (drop): probability must be in [0, 1)", idx);
-        l->drop_p = d->drop_p;
-        /* fall through */
-    default:
-        l->out_c = l->in_c;
-        l->out_h = l->in_h;
-        l->out_w = l->in_w;
-        break;
-    }
-    size_t nw;
-    if (tr_layer_out_size(l) > MAX_ACT || tr_layer_in_size(l) > MAX_ACT)
-        return tr_fail("layer %d (%s): activation too large", idx, tr_ltype_name(l->type));
-    if (l->type == TR_DENSE || l->type == TR_CONV) {
-        if (tr_mul(l->fan_in, (size_t)l->out_c, &nw) < 0 || nw > MAX_WEIGHTS)
-            return tr_fail("layer %d (%s): weight matrix too large", idx, tr_ltype_name(l->type));
-        l->nw = nw;
-    }
+    bm_shape s = {.in_c = l->in_c, .in_h = l->in_h, .in_w = l->in_w};
+    if (bm_layer_shape(&s, d, idx) < 0)
+        return -1;
+    l->type = s.type;
+    l->out_c = s.out_c;
+    l->out_h = s.out_h;
+    l->out_w = s.out_w;
+    l->k = s.k;
+    l->stride = s.stride;
+    l->pad = s.pad;
+    l->drop_p = s.drop_p;
+    l->fan_in = s.fan_in;
+    l->nw = s.nw;
     return 0;
 }
 
-int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
-                   int batch_cap, tr_rng *init_rng)
+int tr_model_build(tr_model *m, const bm_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
+                   int batch_cap, bm_rng *init_rng)
 {
     memset(m, 0, sizeof *m);
     if (n <= 0)
-        return tr_fail("model has no layers");
+        return bm_fail("model has no layers");
     if (batch_cap <= 0)
-        return tr_fail("batch size must be positive");
+        return bm_fail("batch size must be positive");
     m->n = n;
-    m->layers = tr_alloc((size_t)n, sizeof(tr_layer));
+    m->layers = bm_alloc((size_t)n, sizeof(tr_layer));
     m->in_c = in_c;
     m->in_h = in_h;
     m->in_w = in_w;
     m->n_classes = n_classes;
     m->batch_cap = batch_cap;
-    for (int k = 0; k < TR_MAX_NORM_C; k++) {
+    for (int k = 0; k < BM_MAX_NORM_C; k++) {
         m->in_mean[k] = 0.0f;
         m->in_std[k] = 1.0f;
     }
@@ -115,7 +68,7 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
     }
     if (n_classes > 0 && (size_t)c * h * w != (size_t)n_classes) {
         tr_model_free(m);
-        return tr_fail("the last layer gives %d x %d x %d outputs, the dataset has %d classes", c, h, w, n_classes);
+        return bm_fail("the last layer gives %d x %d x %d outputs, the dataset has %d classes", c, h, w, n_classes);
     }
     /* Each layer's shapes are bounded, but not their sum: a few KB of model file with 80 layers over a huge input
      * asked for ~40 GB, which calloc grants lazily until strict overcommit or a first touch ends the process.
@@ -125,68 +78,68 @@ int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_
         const tr_layer *l = &m->layers[i];
         double in = (double)batch_cap * (double)tr_layer_in_size(l), out = (double)batch_cap * (double)tr_layer_out_size(l);
         floats += 3.0 * in + 2.0 * out + 4.0 * (double)l->nw;
-        if (l->type == TR_CONV)
+        if (l->type == BM_CONV)
             floats += 2.0 * (double)l->fan_in * (double)l->out_h * (double)l->out_w;
-        if (l->type == TR_CONV && tr_wino_applies(l))   /* one thread's scratch */
+        if (l->type == BM_CONV && tr_wino_applies(l))   /* one thread's scratch */
             floats += tr_wino_scratch_floats(l);
     }
     if (floats * sizeof(float) > TR_MAX_MODEL_BYTES) {
         tr_model_free(m);
-        return tr_fail("the model needs %.1f GiB of buffers at batch %d, more than the %.0f GiB allowed: its layers "
+        return bm_fail("the model needs %.1f GiB of buffers at batch %d, more than the %.0f GiB allowed: its layers "
                        "or input are far too large", floats * sizeof(float) / (1024.0 * 1024 * 1024), batch_cap,
                        TR_MAX_MODEL_BYTES / (1024.0 * 1024 * 1024));
     }
     for (int i = 0; i < n; i++) {
         tr_layer *l = &m->layers[i];
         size_t in = (size_t)batch_cap * tr_layer_in_size(l), out = (size_t)batch_cap * tr_layer_out_size(l);
-        l->y = tr_alloc(out, sizeof(float));
-        l->dx = tr_alloc(in, sizeof(float));
+        l->y = bm_alloc(out, sizeof(float));
+        l->dx = bm_alloc(in, sizeof(float));
         l->beta = (float)(M_PI / 4 + M_PI / 2) / 2;   /* placeholder: the trainer sets the starting angle */
         l->sq_s = 1.0f;
         l->sq_p = 2;
         l->per_channel = 1;
         l->nthreads = 1;
-        if (l->type == TR_DENSE || l->type == TR_CONV) {
-            l->w = tr_alloc(l->nw, sizeof(float));
-            l->gw = tr_alloc(l->nw, sizeof(float));
+        if (l->type == BM_DENSE || l->type == BM_CONV) {
+            l->w = bm_alloc(l->nw, sizeof(float));
+            l->gw = bm_alloc(l->nw, sizeof(float));
             l->wq = l->w;
-            l->b = tr_alloc((size_t)l->out_c, sizeof(float));
-            l->gb = tr_alloc((size_t)l->out_c, sizeof(float));
-            l->scale = tr_alloc((size_t)l->out_c, sizeof(float));
+            l->b = bm_alloc((size_t)l->out_c, sizeof(float));
+            l->gb = bm_alloc((size_t)l->out_c, sizeof(float));
+            l->scale = bm_alloc((size_t)l->out_c, sizeof(float));
             /* He initialisation: keeps the activation variance through ReLU layers. */
             float sd = sqrtf(2.0f / (float)l->fan_in);
             for (size_t j = 0; init_rng && j < l->nw; j++)   /* NULL: the caller fills the weights */
-                l->w[j] = sd * tr_rng_normal(init_rng);
-            if (l->type == TR_CONV) {
+                l->w[j] = sd * bm_rng_normal(init_rng);
+            if (l->type == BM_CONV) {
                 /* im2col's scratch even where Winograd applies (its own comes with the first pass): tests
                  * switch a layer between the two */
                 size_t P = (size_t)l->out_h * l->out_w;
-                l->col = tr_alloc(l->fan_in * P, sizeof(float));
-                l->dcol = tr_alloc(l->fan_in * P, sizeof(float));
+                l->col = bm_alloc(l->fan_in * P, sizeof(float));
+                l->dcol = bm_alloc(l->fan_in * P, sizeof(float));
                 l->wino = tr_wino_applies(l);
             }
-        } else if (l->type == TR_BN) {
+        } else if (l->type == BM_BN) {
             int C = l->in_c;
-            l->gamma = tr_alloc((size_t)C, sizeof(float));
-            l->ggamma = tr_alloc((size_t)C, sizeof(float));
-            l->bshift = tr_alloc((size_t)C, sizeof(float));
-            l->gbshift = tr_alloc((size_t)C, sizeof(float));
-            l->rmean = tr_alloc((size_t)C, sizeof(float));
-            l->rvar = tr_alloc((size_t)C, sizeof(float));
-            l->invstd = tr_alloc((size_t)C, sizeof(float));
-            l->xhat = tr_alloc(in, sizeof(float));
+            l->gamma = bm_alloc((size_t)C, sizeof(float));
+            l->ggamma = bm_alloc((size_t)C, sizeof(float));
+            l->bshift = bm_alloc((size_t)C, sizeof(float));
+            l->gbshift = bm_alloc((size_t)C, sizeof(float));
+            l->rmean = bm_alloc((size_t)C, sizeof(float));
+            l->rvar = bm_alloc((size_t)C, sizeof(float));
+            l->invstd = bm_alloc((size_t)C, sizeof(float));
+            l->xhat = bm_alloc(in, sizeof(float));
             for (int j = 0; j < C; j++)
                 l->gamma[j] = l->rvar[j] = 1.0f;
             l->eps = 1e-5f;
             l->momentum = 0.1f;
-        } else if (l->type == TR_MAXPOOL) {
-            l->argmax = tr_alloc(out, sizeof(int32_t));
-        } else if (l->type == TR_DROPOUT) {
-            l->mask = tr_alloc(in, 1);
+        } else if (l->type == BM_MAXPOOL) {
+            l->argmax = bm_alloc(out, sizeof(int32_t));
+        } else if (l->type == BM_DROPOUT) {
+            l->mask = bm_alloc(in, 1);
         }
     }
     for (int i = 0; i + 1 < n; i++)
-        if (m->layers[i].type == TR_BN && m->layers[i + 1].type == TR_RELU)
+        if (m->layers[i].type == BM_BN && m->layers[i + 1].type == BM_RELU)
             m->layers[i].relu_y = m->layers[i + 1].y;
     return 0;
 }
@@ -216,14 +169,14 @@ void tr_model_free(tr_model *m)
     memset(m, 0, sizeof *m);
 }
 
-void tr_layer_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng)
+void tr_layer_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng)
 {
     switch (l->type) {
-    case TR_DENSE: tr_dense_forward(l, x, n); break;
-    case TR_CONV: tr_conv_forward(l, x, n); break;
-    case TR_BN: tr_bn_forward(l, x, n, train); break;
-    case TR_MAXPOOL: tr_pool_forward(l, x, n); break;
-    case TR_DROPOUT: tr_dropout_forward(l, x, n, train, rng); break;
+    case BM_DENSE: tr_dense_forward(l, x, n); break;
+    case BM_CONV: tr_conv_forward(l, x, n); break;
+    case BM_BN: tr_bn_forward(l, x, n, train); break;
+    case BM_MAXPOOL: tr_pool_forward(l, x, n); break;
+    case BM_DROPOUT: tr_dropout_forward(l, x, n, train, rng); break;
     default: tr_act_forward(l, x, n); break;
     }
 }
@@ -231,11 +184,11 @@ void tr_layer_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng
 void tr_layer_backward(tr_layer *l, const float *dy, int n, int need_dx)
 {
     switch (l->type) {
-    case TR_DENSE: tr_dense_backward(l, dy, n, need_dx); break;
-    case TR_CONV: tr_conv_backward(l, dy, n, need_dx); break;
-    case TR_BN: tr_bn_backward(l, dy, n); break;
-    case TR_MAXPOOL: tr_pool_backward(l, dy, n); break;
-    case TR_DROPOUT: tr_dropout_backward(l, dy, n); break;
+    case BM_DENSE: tr_dense_backward(l, dy, n, need_dx); break;
+    case BM_CONV: tr_conv_backward(l, dy, n, need_dx); break;
+    case BM_BN: tr_bn_backward(l, dy, n); break;
+    case BM_MAXPOOL: tr_pool_backward(l, dy, n); break;
+    case BM_DROPOUT: tr_dropout_backward(l, dy, n); break;
     default: tr_act_backward(l, dy, n); break;
     }
 }
@@ -270,7 +223,7 @@ void tr_model_mark_quantizable(tr_model *m, int quant_all)
 {
     int first = -1, last = -1;
     for (int i = 0; i < m->n; i++) {
-        if (m->layers[i].type == TR_DENSE || m->layers[i].type == TR_CONV) {
+        if (m->layers[i].type == BM_DENSE || m->layers[i].type == BM_CONV) {
             if (first < 0)
                 first = i;
             last = i;
@@ -278,22 +231,22 @@ void tr_model_mark_quantizable(tr_model *m, int quant_all)
     }
     for (int i = 0; i < m->n; i++) {
         tr_layer *l = &m->layers[i];
-        l->quantizable = (l->type == TR_DENSE || l->type == TR_CONV) && (quant_all || (i != first && i != last));
+        l->quantizable = (l->type == BM_DENSE || l->type == BM_CONV) && (quant_all || (i != first && i != last));
     }
 }
 
 /* Scale of a group of weights = mean |w| over the non-zero (kept) ones: the L2-optimal alpha for alpha*Q(w). */
 void tr_layer_quantize(tr_layer *l)
 {
-    if (l->depth == TR_DEPTH_FLOAT) {
+    if (l->depth == BM_DEPTH_FLOAT) {
         l->wq = l->w;
         return;
     }
     if (l->wq == l->w)
-        l->wq = tr_alloc(l->nw, sizeof(float));
+        l->wq = bm_alloc(l->nw, sizeof(float));
     size_t fi = l->fan_in, rows = (size_t)l->out_c;
     float thr = 0.0f;
-    if (l->depth == TR_DEPTH_TERNARY) {
+    if (l->depth == BM_DEPTH_TERNARY) {
         if (l->thr_mode == TR_THR_TWN) {
             double s = 0.0;
             for (size_t j = 0; j < l->nw; j++)
@@ -313,7 +266,7 @@ void tr_layer_quantize(tr_layer *l)
         size_t cnt = 0;
         for (size_t j = 0; j < fi; j++) {
             /* same predicates as bitern_pack_b1_f32 (x < 0 is -1) and bitern_pack_t2_f32 (|x| > thr kept) */
-            if (l->depth == TR_DEPTH_BINARY || fabsf(w[j]) > thr) {
+            if (l->depth == BM_DEPTH_BINARY || fabsf(w[j]) > thr) {
                 s += fabsf(w[j]);
                 cnt++;
             }
@@ -331,7 +284,7 @@ void tr_layer_quantize(tr_layer *l)
         const float *w = l->w + r * fi;
         float *q = l->wq + r * fi, a = l->scale[r];
         for (size_t j = 0; j < fi; j++) {
-            if (l->depth == TR_DEPTH_BINARY)
+            if (l->depth == BM_DEPTH_BINARY)
                 q[j] = w[j] < 0.0f ? -a : a;
             else
                 q[j] = fabsf(w[j]) > thr ? (w[j] < 0.0f ? -a : a) : 0.0f;
@@ -343,7 +296,7 @@ void tr_model_quantize_weights(tr_model *m)
 {
     for (int i = 0; i < m->n; i++) {
         tr_layer *l = &m->layers[i];
-        if ((l->type == TR_DENSE || l->type == TR_CONV) && l->depth != TR_DEPTH_FLOAT)
+        if ((l->type == BM_DENSE || l->type == BM_CONV) && l->depth != BM_DEPTH_FLOAT)
             tr_layer_quantize(l);
     }
 }

@@ -10,31 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "model/btn.h"
+#include "model/layer.h"
+#include "model/pool.h"
+#include "model/util.h"
 
 #define TR_MAX_THREADS 16
-
-typedef enum {
-    TR_DENSE = 1,
-    TR_CONV,
-    TR_BN,
-    TR_RELU,
-    TR_HTANH,
-    TR_SIGN,      /* binary activation: x < 0 -> -1 else +1, straight-through gradient inside |x| <= 1 */
-    TR_TERN,      /* ternary activation: |x| > 0.5 -> sign(x) else 0, same STE */
-    TR_MAXPOOL,
-    TR_DROPOUT,
-    TR_LTYPE_END
-} tr_ltype;
-
-/* Weight depth of a layer: what it is quantized to (the .btn file stores it). */
-enum { TR_DEPTH_FLOAT = 0, TR_DEPTH_BINARY = 1, TR_DEPTH_TERNARY = 2 };
 
 /* How the ternary threshold is chosen when weights are quantized. */
 enum { TR_THR_SQ = 0, TR_THR_TWN = 1 };
 
 typedef struct tr_layer {
-    tr_ltype type;
+    bm_ltype type;
     int in_c, in_h, in_w, out_c, out_h, out_w;
     int k, stride, pad;        /* conv: kernel, stride, zero padding; pool: window = stride = k */
     float drop_p;
@@ -89,33 +76,17 @@ typedef struct tr_model {
     tr_layer *layers;
     int in_c, in_h, in_w, n_classes;
     int batch_cap;
-    tr_rng *rng;               /* dropout masks; owned by the caller */
+    bm_rng *rng;               /* dropout masks; owned by the caller */
     /* Input normalisation the model was trained with (x = (pixel / 255 - mean[c]) / std[c]); stored in the
-     * .btn file so that inference elsewhere can reproduce it. in_c <= TR_MAX_NORM_C, else not stored. */
+     * .btn file so that inference elsewhere can reproduce it. in_c <= BM_MAX_NORM_C, else not stored. */
     float in_mean[4], in_std[4];
 } tr_model;
-#define TR_MAX_NORM_C 4
 
-/* Layer description before shapes are known: what the spec parser produces. */
-typedef struct tr_layer_desc {
-    tr_ltype type;
-    int out;                   /* dense outputs / conv channels */
-    int k, stride, pad;
-    float drop_p;
-} tr_layer_desc;
-
-/* Spec grammar (comma separated, no spaces needed):
- *   convKxK:C[:pP][:sS]  conv, K odd or even, C output channels, padding P (default K/2), stride S (default 1)
- *   fc:N                 dense layer (flattens)
- *   bn | relu | htanh | sign | tern | poolK (max pool K x K, stride K) | drop:P
- * Presets: mlp, lenet, cifar-cnn (see spec.c). */
-int tr_spec_parse(const char *spec, tr_layer_desc **out, int *n);
-const char *tr_spec_preset(const char *name);   /* NULL if not a preset */
 
 /* Builds a model (shapes, buffers, He init with init_rng; NULL leaves weights zero for a loader to fill). Fails on shapes that do not fit or a wrong class count
  * (n_classes <= 0 skips that check: single-layer models in the gradient tests). */
-int tr_model_build(tr_model *m, const tr_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
-                   int batch_cap, tr_rng *init_rng);
+int tr_model_build(tr_model *m, const bm_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
+                   int batch_cap, bm_rng *init_rng);
 void tr_model_free(tr_model *m);
 /* Forward pass of n <= batch_cap examples; returns the logits (n x n_classes). train: batch statistics,
  * dropout active. */
@@ -134,16 +105,18 @@ void tr_layer_quantize(tr_layer *l);
 double tr_softmax_xent(const float *logits, const uint8_t *labels, int n, int k, float *dlogits, int *correct);
 
 /* Layer-level entry points (used by the model and by the gradient checks). */
-void tr_layer_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng);
+void tr_layer_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng);
 void tr_layer_backward(tr_layer *l, const float *dy, int n, int need_dx);
 size_t tr_layer_in_size(const tr_layer *l);   /* per example */
 size_t tr_layer_out_size(const tr_layer *l);
-const char *tr_ltype_name(tr_ltype t);
 
 /* fn(ctx, lo, hi) over [0, n) split in contiguous ranges on up to nthreads threads (the caller's included), each
  * thread given enough items of item_values values for its start to pay; fn must compute each item independently
  * of the split (train/parallel.c). */
 typedef void tr_range_fn(void *ctx, size_t lo, size_t hi);
+/* fn(arg, t, T) for every part t < T on the trainer's persistent threads (model/pool.h), part 0 on the caller;
+ * what part t computes must not depend on the thread that runs it (train/parallel.c). */
+void tr_run_parts(int T, bm_pool_fn *fn, void *arg);
 void tr_parallel(int nthreads, size_t n, size_t item_values, tr_range_fn *fn, void *ctx);
 /* Tests: nonzero splits every call as finely as the thread count allows; calls that did split, counted. */
 extern int tr_parallel_ignore_min;
@@ -173,14 +146,11 @@ void tr_bn_forward(tr_layer *l, const float *x, int n, int train);
 /* Sum of p[0..n) with eight partial sums (vectorised, the same on every run): layer_bn.c. */
 float tr_plane_sum(const float *p, size_t n);
 void tr_bn_backward(tr_layer *l, const float *dy, int n);
-/* y = act(x) element-wise (in place allowed; non-activation types copy): the one definition of each activation,
- * shared with the inference engine so that both quantize activations identically. */
-void tr_act_apply(tr_ltype type, const float *x, float *y, size_t total);
 void tr_act_forward(tr_layer *l, const float *x, int n);
 void tr_act_backward(tr_layer *l, const float *dy, int n);
 void tr_pool_forward(tr_layer *l, const float *x, int n);
 void tr_pool_backward(tr_layer *l, const float *dy, int n);
-void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, tr_rng *rng);
+void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng);
 void tr_dropout_backward(tr_layer *l, const float *dy, int n);
 
 #endif

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-#include "optim.h"
+#include "train/optim.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "sq_reg.h"
+#include "train/sq_reg.h"
 
 static void add_param(tr_optim *o, float *v, float *g, size_t n, int decay)
 {
-    o->p = tr_realloc(o->p, (size_t)o->np + 1, sizeof(tr_param));
+    o->p = bm_realloc(o->p, (size_t)o->np + 1, sizeof(tr_param));
     tr_param *p = &o->p[o->np++];
     p->v = v;
     p->g = g;
     p->n = n;
     p->decay = decay;
-    p->m = tr_alloc(n, sizeof(float));
-    p->s = tr_alloc(n, sizeof(float));
+    p->m = bm_alloc(n, sizeof(float));
+    p->s = bm_alloc(n, sizeof(float));
 }
 
 void tr_optim_init(tr_optim *o, tr_model *m, int kind, float wd, float momentum)
@@ -26,7 +26,7 @@ void tr_optim_init(tr_optim *o, tr_model *m, int kind, float wd, float momentum)
         if (l->w) {
             add_param(o, l->w, l->gw, l->nw, 1);
             add_param(o, l->b, l->gb, (size_t)l->out_c, 0);
-        } else if (l->type == TR_BN) {
+        } else if (l->type == BM_BN) {
             add_param(o, l->gamma, l->ggamma, (size_t)l->in_c, 0);
             add_param(o, l->bshift, l->gbshift, (size_t)l->in_c, 0);
         }
@@ -76,12 +76,12 @@ void tr_optim_step(tr_optim *o, float lr)
 void tr_beta_optim_init(tr_beta_optim *o, tr_model *m)
 {
     *o = (tr_beta_optim){0};
-    o->layers = tr_alloc((size_t)m->n, sizeof(tr_layer *));
+    o->layers = bm_alloc((size_t)m->n, sizeof(tr_layer *));
     for (int i = 0; i < m->n; i++)
         if (m->layers[i].quantizable)
             o->layers[o->n++] = &m->layers[i];
-    o->m = tr_alloc((size_t)m->n, sizeof(float));
-    o->s = tr_alloc((size_t)m->n, sizeof(float));
+    o->m = bm_alloc((size_t)m->n, sizeof(float));
+    o->s = bm_alloc((size_t)m->n, sizeof(float));
 }
 
 void tr_beta_optim_free(tr_beta_optim *o)

@@ -3,7 +3,7 @@
 #ifndef BITERN_TRAIN_OPTIM_H
 #define BITERN_TRAIN_OPTIM_H
 
-#include "nn.h"
+#include "train/nn.h"
 
 enum { TR_OPT_ADAM = 0, TR_OPT_SGD = 1 };
 enum { TR_SCHED_COSINE = 0, TR_SCHED_STEP = 1, TR_SCHED_CONST = 2 };

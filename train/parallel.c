@@ -9,25 +9,63 @@
  */
 #include <pthread.h>
 
-#include "nn.h"
+#include "model/pool.h"
+#include "train/nn.h"
+
+/* The trainer's threads: one persistent pool per process, grown to the largest count asked. A region that finds it
+ * busy (another thread of the process training too) runs its parts on its own thread instead: each part computes
+ * the same values wherever it runs, so only the time changes. */
+static bm_pool *pool;
+static int pool_n;
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    bm_pool_fn *fn;
+    void *arg;
+    int T;
+} spread;
+
+/* Thread t of the pool's n runs parts t, t + n, ... below T: all of them even when the pool got fewer threads. */
+static void spread_parts(void *v, int t, int n)
+{
+    const spread *s = v;
+    for (int k = t; k < s->T; k += n)
+        s->fn(s->arg, k, s->T);
+}
+
+void tr_run_parts(int T, bm_pool_fn *fn, void *arg)
+{
+    if (T <= 1 || pthread_mutex_trylock(&pool_mu) != 0) {
+        for (int k = 0; k < (T < 1 ? 1 : T); k++)
+            fn(arg, k, T < 1 ? 1 : T);
+        return;
+    }
+    if (pool_n < T) {
+        bm_pool_free(pool);
+        pool = bm_pool_new(T, BM_POOL_SLEEP);   /* NULL (out of memory): bm_pool_run runs all on this thread */
+        pool_n = T;
+    }
+    spread s = {fn, arg, T};
+    bm_pool_run(pool, spread_parts, &s);
+    pthread_mutex_unlock(&pool_mu);
+}
 
 typedef struct {
     tr_range_fn *fn;
     void *ctx;
-    size_t lo, hi;
-} job;
+    size_t n;
+} range_job;
 
-static void *run_job(void *arg)
+static void run_range(void *v, int t, int T)
 {
-    job *j = arg;
-    j->fn(j->ctx, j->lo, j->hi);
-    return NULL;
+    const range_job *j = v;
+    j->fn(j->ctx, j->n * (size_t)t / (size_t)T, j->n * (size_t)(t + 1) / (size_t)T);
 }
 
 int tr_parallel_ignore_min;
 unsigned long tr_parallel_splits;
 
-/* Values of work per thread at least (a few tens of microseconds, about what starting a thread costs). */
+/* Values of work per thread at least (a few tens of microseconds). */
 #define GRAIN 16384
 
 void tr_parallel(int nthreads, size_t n, size_t item_values, tr_range_fn *fn, void *ctx)
@@ -45,18 +83,6 @@ void tr_parallel(int nthreads, size_t n, size_t item_values, tr_range_fn *fn, vo
         return;
     }
     __atomic_fetch_add(&tr_parallel_splits, 1, __ATOMIC_RELAXED);
-    job jobs[TR_MAX_THREADS];
-    pthread_t th[TR_MAX_THREADS];
-    int started[TR_MAX_THREADS] = {0};
-    for (int t = 0; t < T; t++)
-        jobs[t] = (job){.fn = fn, .ctx = ctx, .lo = n * (size_t)t / (size_t)T, .hi = n * (size_t)(t + 1) / (size_t)T};
-    for (int t = 1; t < T; t++)
-        started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
-    run_job(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            run_job(&jobs[t]);   /* no thread to be had: the same work here */
-    }
+    range_job j = {fn, ctx, n};
+    tr_run_parts(T, run_range, &j);
 }

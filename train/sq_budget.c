@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include "sq_budget.h"
+#include "train/sq_budget.h"
 
 #include <math.h>
 
-#include "sq_reg.h"
+#include "train/sq_reg.h"
 
 void sq_layer_prices(const size_t *n, int L, int mode, float *w)
 {

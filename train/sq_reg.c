@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "sq_reg.h"
+#include "train/sq_reg.h"
 
 #include <math.h>
 

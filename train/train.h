@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The trainer's entry points: the `bitern train` command and the configuration it runs. */
+/* The trainer's entry points: the configuration of a run (tools/cmd_train.c fills it from the command line). */
 #ifndef BITERN_TRAIN_H
 #define BITERN_TRAIN_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* `bitern train ...`: argv[0] is "train". Returns the process exit status. */
-int bitern_cmd_train(int argc, char **argv);
-
-/* If OPENBLAS_CORETYPE is unset (and BITERN_NO_REEXEC too), sets it for this CPU (SkylakeX with AVX-512,
- * Haswell with AVX2) and re-executes the process with its original command line: OpenBLAS reads the variable
- * only when it loads. Returns (without re-executing) when nothing needs doing or exec fails. Call it first. */
-void tr_ensure_openblas_coretype(void);
 
 typedef enum {
     TR_Q_FLOAT = 0,   /* no quantization */
@@ -42,11 +34,11 @@ typedef struct tr_config {
 } tr_config;
 
 void tr_config_defaults(tr_config *c);
-/* Runs training as configured; returns 0, or -1 with tr_error() set, or 1 when a stop signal ended it early
+/* Runs training as configured; returns 0, or -1 with bm_error() set, or 1 when a stop signal ended it early
  * (a checkpoint was written: --ckpt, else <--out>.ckpt, else TR_DEFAULT_STOP_CKPT). *final_acc gets the test
  * accuracy of the final (quantized) network if not NULL. */
 int tr_train_run(const tr_config *c, double *final_acc);
-/* Refuses (-1, tr_error() set) a run whose outputs (--out, --log, --ckpt or the checkpoint a stop writes) name
+/* Refuses (-1, bm_error() set) a run whose outputs (--out, --log, --ckpt or the checkpoint a stop writes) name
  * another of its files (--init, --resume, the dataset's, or another output): tr_train_run calls it first. */
 int tr_train_check_paths(const tr_config *c);
 #define TR_DEFAULT_STOP_CKPT "bitern-train.ckpt"

@@ -39,16 +39,16 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "checkpoint.h"
-#include "data.h"
-#include "files.h"
-#include "model_file.h"
-#include "nn.h"
-#include "optim.h"
-#include "serial.h"
-#include "sq_budget.h"
-#include "sq_reg.h"
-#include "train.h"
+#include "train/checkpoint.h"
+#include "model/data.h"
+#include "model/files.h"
+#include "train/model_file.h"
+#include "train/nn.h"
+#include "train/optim.h"
+#include "model/serial.h"
+#include "train/sq_budget.h"
+#include "train/sq_reg.h"
+#include "train/train.h"
 
 const char *tr_quant_name(tr_quant_mode q)
 {
@@ -111,7 +111,7 @@ static int has_reg_phase(tr_quant_mode q)
 
 typedef struct run {
     const tr_config *cfg;
-    tr_dataset train, test;
+    bm_dataset train, test;
     tr_model model;
     tr_optim opt;
     tr_beta_optim bopt;
@@ -128,7 +128,7 @@ typedef struct run {
     uint8_t *yb;
     uint32_t *perm;
     FILE *log;                /* logf.f: the log goes to a temporary file, renamed over --log at the end */
-    tr_atomic_file logf;
+    bm_atomic_file logf;
     int tty;
     uint64_t fingerprint;
 } run;
@@ -155,8 +155,8 @@ static uint64_t config_fingerprint(const tr_config *c, const char *spec)
 
 /* Converts examples idx[0..n) to normalised floats; CIFAR training batches get a random 4-pixel-padded crop
  * and a horizontal flip (padding = the mean colour, i.e. 0 after normalisation). */
-static void build_batch(const tr_dataset *d, const uint32_t *idx, int n, float *x, uint8_t *y, int augment,
-                        tr_rng *rng)
+static void build_batch(const bm_dataset *d, const uint32_t *idx, int n, float *x, uint8_t *y, int augment,
+                        bm_rng *rng)
 {
     int C = d->c, H = d->h, W = d->w;
     size_t ex = (size_t)C * H * W;
@@ -166,9 +166,9 @@ static void build_batch(const tr_dataset *d, const uint32_t *idx, int n, float *
         y[i] = d->y[idx[i]];
         int dy = 0, dx = 0, flip = 0;
         if (augment) {
-            dy = (int)tr_rng_below(rng, 9) - 4;
-            dx = (int)tr_rng_below(rng, 9) - 4;
-            flip = (int)tr_rng_below(rng, 2);
+            dy = (int)bm_rng_below(rng, 9) - 4;
+            dx = (int)bm_rng_below(rng, 9) - 4;
+            flip = (int)bm_rng_below(rng, 2);
         }
         for (int c = 0; c < C; c++) {
             float inv = 1.0f / (255.0f * d->std[c]), off = d->mean[c] / d->std[c];
@@ -187,10 +187,10 @@ static void build_batch(const tr_dataset *d, const uint32_t *idx, int n, float *
 
 static void evaluate(run *r, double *acc, double *loss)
 {
-    const tr_dataset *d = &r->test;
+    const bm_dataset *d = &r->test;
     int B = r->cfg->batch, correct = 0;
     double tot = 0.0;
-    uint32_t *idx = tr_alloc((size_t)B, sizeof(uint32_t));
+    uint32_t *idx = bm_alloc((size_t)B, sizeof(uint32_t));
     for (size_t s = 0; s < d->n; s += (size_t)B) {
         int n = (int)((d->n - s) < (size_t)B ? d->n - s : (size_t)B);
         for (int i = 0; i < n; i++)
@@ -238,7 +238,7 @@ static int setup_price_budget(run *r)
             continue;
         if (r->nq == SQ_BUDGET_MAX_LAYERS) {
             if (c->sq_price || c->budget_bits > 0 || c->budget_bytes > 0)
-                return tr_fail("--sq-price size and budgets handle up to %d quantized layers", SQ_BUDGET_MAX_LAYERS);
+                return bm_fail("--sq-price size and budgets handle up to %d quantized layers", SQ_BUDGET_MAX_LAYERS);
             r->nq = 0;   /* the paper's price needs no table */
             return 0;
         }
@@ -262,9 +262,9 @@ static int setup_price_budget(run *r)
         const char *unit = c->budget_bytes > 0 ? "bytes of packed quantized weights" : "bits per quantized weight";
         double k = c->budget_bytes > 0 ? 1.0 : 1.0 / nsum;
         if (r->nq == 0)
-            return tr_fail("a budget needs quantized layers: this model has none");
+            return bm_fail("a budget needs quantized layers: this model has none");
         if (r->budget < all_b)
-            return tr_fail("budget %.6g %s is below pure binary's %.6g: no choice of depths meets it", r->budget * k,
+            return bm_fail("budget %.6g %s is below pure binary's %.6g: no choice of depths meets it", r->budget * k,
                            unit, all_b * k);
         if (!c->quiet)
             fprintf(stderr, "budget: %.6g %s (pure binary %.6g, pure ternary %.6g)%s\n", r->budget * k, unit,
@@ -304,10 +304,10 @@ static void budget_depths(run *r)
         return;   /* refused before training (setup_price_budget) */
     for (int q = 0; q < r->nq; q++) {
         tr_layer *l = &r->model.layers[r->qidx[q]];
-        int d = bin[q] ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+        int d = bin[q] ? BM_DEPTH_BINARY : BM_DEPTH_TERNARY;
         if (d != l->depth && !c->quiet)
-            fprintf(stderr, "budget: layer %d %s (SQ's rule: %s)\n", r->qidx[q], d == TR_DEPTH_BINARY ? "binary" : "ternary",
-                    l->depth == TR_DEPTH_BINARY ? "binary" : "ternary");
+            fprintf(stderr, "budget: layer %d %s (SQ's rule: %s)\n", r->qidx[q], d == BM_DEPTH_BINARY ? "binary" : "ternary",
+                    l->depth == BM_DEPTH_BINARY ? "binary" : "ternary");
         l->depth = d;
     }
 }
@@ -324,14 +324,14 @@ static void decide_depths(run *r)
         switch (c->quant) {
         case TR_Q_BINARY:
         case TR_Q_BC:
-            l->depth = TR_DEPTH_BINARY;
+            l->depth = BM_DEPTH_BINARY;
             break;
         case TR_Q_TERNARY:
         case TR_Q_TWN:
-            l->depth = TR_DEPTH_TERNARY;
+            l->depth = BM_DEPTH_TERNARY;
             break;
         case TR_Q_MIXED:   /* beta was frozen at the given depth's (tr_train_run) */
-            l->depth = l->beta >= SQ_BETA_BINARY ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+            l->depth = l->beta >= SQ_BETA_BINARY ? BM_DEPTH_BINARY : BM_DEPTH_TERNARY;
             break;
         default: {
             l->sq_s = sq_fit_scale(l->w, l->nw, l->beta, l->sq_p, l->sq_s);
@@ -340,7 +340,7 @@ static void decide_depths(run *r)
              * lost 47 points at the freeze to a layer binarized with 35% of its weights in the well. */
             int bin = sq_depth_binary(zf, sq_u0(l->beta, l->sq_p), c->depth_thr, c->u0_bin,
                                       r->freeze_step < total_steps(r));
-            l->depth = bin ? TR_DEPTH_BINARY : TR_DEPTH_TERNARY;
+            l->depth = bin ? BM_DEPTH_BINARY : BM_DEPTH_TERNARY;
             break;
         }
         }
@@ -381,7 +381,7 @@ static int log_line(run *r, json_object *o)
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     int bad = !text || fputs(text, r->log) < 0 || fputc('\n', r->log) == EOF || fflush(r->log) != 0 || ferror(r->log);
     json_object_put(o);
-    return bad ? tr_fail("%s: cannot write the log: %s", r->cfg->log, strerror(errno)) : 0;
+    return bad ? bm_fail("%s: cannot write the log: %s", r->cfg->log, strerror(errno)) : 0;
 }
 
 /* Each weighted layer's SQ state: a line each on f, or (json) an array for the log. */
@@ -393,7 +393,7 @@ static json_object *log_layers(run *r, FILE *f, int json)
         if (!l->w)
             continue;
         double zf = l->quantizable ? sq_zero_fraction(l->w, l->nw, l->sq_s, l->beta, l->sq_p) : 0.0;
-        if (l->depth == TR_DEPTH_TERNARY && l->thr_mode == TR_THR_TWN) {
+        if (l->depth == BM_DEPTH_TERNARY && l->thr_mode == TR_THR_TWN) {
             size_t z = 0;
             for (size_t j = 0; j < l->nw; j++)
                 z += l->wq[j] == 0.0f;
@@ -403,7 +403,7 @@ static json_object *log_layers(run *r, FILE *f, int json)
         if (json) {
             json_object *o = json_object_new_object();
             jint(o, "layer", i);
-            jstr(o, "type", tr_ltype_name(l->type));
+            jstr(o, "type", bm_ltype_name(l->type));
             jint(o, "quantizable", l->quantizable);
             jnum(o, "beta", "%.5f", l->beta);
             jnum(o, "u0", "%.5f", sq_u0(l->beta, l->sq_p));
@@ -415,8 +415,8 @@ static json_object *log_layers(run *r, FILE *f, int json)
             json_object_array_add(arr, o);
         } else if (l->quantizable)
             fprintf(f, "    layer %2d %-4s beta %.4f u0 %.3f zero %.3f (|u|<.05 %.3f) E %.2e depth %s\n", i,
-                    tr_ltype_name(l->type), l->beta, sq_u0(l->beta, l->sq_p), zf, coll, en,
-                    l->depth == TR_DEPTH_BINARY ? "1 (binary)" : l->depth == TR_DEPTH_TERNARY ? "2 (ternary)"
+                    bm_ltype_name(l->type), l->beta, sq_u0(l->beta, l->sq_p), zf, coll, en,
+                    l->depth == BM_DEPTH_BINARY ? "1 (binary)" : l->depth == BM_DEPTH_TERNARY ? "2 (ternary)"
                                                                                              : "float");
     }
     return arr;
@@ -427,7 +427,7 @@ static double frozen_cost(const run *r)
 {
     int bin[SQ_BUDGET_MAX_LAYERS];
     for (int q = 0; q < r->nq; q++)
-        bin[q] = r->model.layers[r->qidx[q]].depth == TR_DEPTH_BINARY;
+        bin[q] = r->model.layers[r->qidx[q]].depth == BM_DEPTH_BINARY;
     return sq_cost(r->cost_b, r->cost_t, bin, r->nq);
 }
 
@@ -473,15 +473,15 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
 {
     const tr_config *c = r->cfg;
     tr_model *m = &r->model;
-    tr_rng rng, drop_rng;
-    tr_rng_seed(&rng, c->seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch * 2 + 1);
-    tr_rng_seed(&drop_rng, c->seed * 0xc2b2ae3d27d4eb4full + (uint64_t)epoch * 2 + 2);
+    bm_rng rng, drop_rng;
+    bm_rng_seed(&rng, c->seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch * 2 + 1);
+    bm_rng_seed(&drop_rng, c->seed * 0xc2b2ae3d27d4eb4full + (uint64_t)epoch * 2 + 2);
     m->rng = &drop_rng;
     size_t N = r->train.n;
     for (size_t i = 0; i < N; i++)
         r->perm[i] = (uint32_t)i;
     for (size_t i = N - 1; i > 0; i--) {   /* Fisher-Yates */
-        size_t j = tr_rng_below(&rng, (uint32_t)(i + 1));
+        size_t j = bm_rng_below(&rng, (uint32_t)(i + 1));
         uint32_t t = r->perm[i];
         r->perm[i] = r->perm[j];
         r->perm[j] = t;
@@ -490,7 +490,7 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
     int augment = c->augment < 0 ? r->train.c == 3 : c->augment;
     size_t total_steps = r->steps_per_epoch * (size_t)c->epochs;
     size_t reg_steps = r->freeze_step;
-    double loss_sum = 0.0, reg_sum = 0.0, t0 = tr_now(), c0 = tr_cpu_now(), last_print = 0.0;
+    double loss_sum = 0.0, reg_sum = 0.0, t0 = bm_now(), c0 = bm_cpu_now(), last_print = 0.0;
     int correct = 0;
     float lr = c->lr;
     size_t first = st->step;
@@ -519,7 +519,7 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
         const float *z = tr_model_forward(m, r->xb, n, 1);
         double loss = tr_softmax_xent(z, r->yb, n, m->n_classes, r->dl, &correct);
         if (!isfinite(loss))
-            return tr_fail("epoch %d step %zu: loss is %g (diverged: lower --lr)", epoch + 1, s, loss);
+            return bm_fail("epoch %d step %zu: loss is %g (diverged: lower --lr)", epoch + 1, s, loss);
         tr_model_backward(m, r->dl, n);
         loss_sum += loss * n;
         if (regularize) {
@@ -557,7 +557,7 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
             if (r->budget > 0)
                 budget_step(r, reg_steps);
         }
-        double now = tr_now();
+        double now = bm_now();
         if (r->tty && !c->quiet && (now - last_print > 0.25 || s + 1 == r->steps_per_epoch)) {
             last_print = now;
             /* ETA of the whole run at this epoch's pace (the per-epoch evaluations not counted) */
@@ -585,7 +585,7 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
         tr_model_quantize_weights(m);
     double acc, tloss;
     evaluate(r, &acc, &tloss);
-    double secs = tr_now() - t0, cpu = tr_cpu_now() - c0;
+    double secs = bm_now() - t0, cpu = bm_cpu_now() - c0;
     const char *phase = c->quant == TR_Q_FLOAT ? "float" : regularize ? "reg" : reg_in_epoch ? "reg+quant" : "quant";
     if (!c->quiet) {
         fprintf(stderr, "epoch %d/%d %s: loss %.4f reg %.4f train_acc %.4f test_acc %.4f test_loss %.4f lr %.2e %.1fs (cpu %.1fs)\n",
@@ -604,7 +604,7 @@ static int run_epoch(run *r, int epoch, int *quantized, tr_ckpt_meta *st)
         jnum(o, "lr", "%.6g", lr);
         jnum(o, "seconds", "%.3f", secs);
         jnum(o, "cpu_seconds", "%.3f", cpu);
-        jint(o, "rss_kb", tr_rss_kb());
+        jint(o, "rss_kb", bm_rss_kb());
         jnum(o, "gamma", "%.6g", r->gamma);
         json_object_object_add(o, "layers", log_layers(r, NULL, 1));
         return log_line(r, o);
@@ -621,14 +621,14 @@ static int init_from_file(tr_model *m, const char *path)
     tr_model src;
     memset(&src, 0, sizeof src);
     if (tr_model_load(path, &src, 1) < 0) {
-        char why[512];   /* tr_error's buffer is the one tr_fail writes */
-        snprintf(why, sizeof why, "%s", tr_error());
-        return tr_fail("--init: %s", why);
+        char why[512];   /* bm_error's buffer is the one bm_fail writes */
+        snprintf(why, sizeof why, "%s", bm_error());
+        return bm_fail("--init: %s", why);
     }
     int rc = -1;
     if (src.n != m->n || src.in_c != m->in_c || src.in_h != m->in_h || src.in_w != m->in_w ||
         src.n_classes != m->n_classes) {
-        tr_fail("--init %s: %d layers over %dx%dx%d inputs, %d classes; this model has %d layers over %dx%dx%d, %d",
+        bm_fail("--init %s: %d layers over %dx%dx%d inputs, %d classes; this model has %d layers over %dx%dx%d, %d",
                 path, src.n, src.in_c, src.in_h, src.in_w, src.n_classes, m->n, m->in_c, m->in_h, m->in_w,
                 m->n_classes);
         goto out;
@@ -638,21 +638,21 @@ static int init_from_file(tr_model *m, const char *path)
         tr_layer *l = &m->layers[i];
         if (a->type != l->type || a->in_c != l->in_c || a->in_h != l->in_h || a->in_w != l->in_w ||
             a->out_c != l->out_c || a->out_h != l->out_h || a->out_w != l->out_w ||
-            ((l->type == TR_CONV || l->type == TR_MAXPOOL) && (a->k != l->k || a->stride != l->stride || a->pad != l->pad))) {
-            tr_fail("--init %s: layer %d is %s %dx%dx%d -> %dx%dx%d, this model's is %s %dx%dx%d -> %dx%dx%d", path, i,
-                    tr_ltype_name(a->type), a->in_c, a->in_h, a->in_w, a->out_c, a->out_h, a->out_w,
-                    tr_ltype_name(l->type), l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w);
+            ((l->type == BM_CONV || l->type == BM_MAXPOOL) && (a->k != l->k || a->stride != l->stride || a->pad != l->pad))) {
+            bm_fail("--init %s: layer %d is %s %dx%dx%d -> %dx%dx%d, this model's is %s %dx%dx%d -> %dx%dx%d", path, i,
+                    bm_ltype_name(a->type), a->in_c, a->in_h, a->in_w, a->out_c, a->out_h, a->out_w,
+                    bm_ltype_name(l->type), l->in_c, l->in_h, l->in_w, l->out_c, l->out_h, l->out_w);
             goto out;
         }
-        if (l->type == TR_DENSE || l->type == TR_CONV) {
-            if (a->depth != TR_DEPTH_FLOAT) {
-                tr_fail("--init %s: layer %d is %s: --init takes a float model", path, i,
-                        a->depth == TR_DEPTH_BINARY ? "binary" : "ternary");
+        if (l->type == BM_DENSE || l->type == BM_CONV) {
+            if (a->depth != BM_DEPTH_FLOAT) {
+                bm_fail("--init %s: layer %d is %s: --init takes a float model", path, i,
+                        a->depth == BM_DEPTH_BINARY ? "binary" : "ternary");
                 goto out;
             }
             memcpy(l->w, a->w, l->nw * sizeof *l->w);
             memcpy(l->b, a->b, (size_t)l->out_c * sizeof *l->b);
-        } else if (l->type == TR_BN) {
+        } else if (l->type == BM_BN) {
             size_t C = (size_t)l->in_c;
             memcpy(l->gamma, a->gamma, C * sizeof(float));
             memcpy(l->bshift, a->bshift, C * sizeof(float));
@@ -670,66 +670,66 @@ out:
 /* --quant mixed needs one B or T per quantized layer (conv/dense, less the first and last unless --quant-all, as
  * tr_model_mark_quantizable counts them); --depths with any other mode would be ignored. Checked on the spec,
  * before any data is read. */
-static int check_depths(const tr_config *c, const tr_layer_desc *d, int n)
+static int check_depths(const tr_config *c, const bm_layer_desc *d, int n)
 {
     if (!c->depths != (c->quant != TR_Q_MIXED))
-        return tr_fail("--depths goes with --quant mixed, and --quant mixed needs --depths");
+        return bm_fail("--depths goes with --quant mixed, and --quant mixed needs --depths");
     if (!c->depths)
         return 0;
     int nw = 0;
     for (int i = 0; i < n; i++)
-        nw += d[i].type == TR_DENSE || d[i].type == TR_CONV;
+        nw += d[i].type == BM_DENSE || d[i].type == BM_CONV;
     int nq = c->quant_all ? nw : nw > 2 ? nw - 2 : 0;
     size_t len = strlen(c->depths);
     if (len != (size_t)nq || strspn(c->depths, "BT") != len)
-        return tr_fail("--depths '%s': this model has %d quantized layers: give one letter B (binary) or T (ternary) "
+        return bm_fail("--depths '%s': this model has %d quantized layers: give one letter B (binary) or T (ternary) "
                        "for each, in order", c->depths, nq);
     return 0;
 }
 
 /* Relu layers that feed a quantized layer become sign/tern when binary/ternary activations are asked for. */
-static void apply_act(tr_layer_desc *d, int n, int act, int quant_all)
+static void apply_act(bm_layer_desc *d, int n, int act, int quant_all)
 {
     int first = -1, last = -1;
     for (int i = 0; i < n; i++)
-        if (d[i].type == TR_DENSE || d[i].type == TR_CONV) {
+        if (d[i].type == BM_DENSE || d[i].type == BM_CONV) {
             if (first < 0)
                 first = i;
             last = i;
         }
     for (int i = 0; i < n; i++) {
-        if (d[i].type != TR_RELU)
+        if (d[i].type != BM_RELU)
             continue;
         int next = -1;
         for (int j = i + 1; j < n && next < 0; j++)
-            if (d[j].type == TR_DENSE || d[j].type == TR_CONV)
+            if (d[j].type == BM_DENSE || d[j].type == BM_CONV)
                 next = j;
         if (next >= 0 && (quant_all || (next != first && next != last)))
-            d[i].type = act == 1 ? TR_SIGN : TR_TERN;
+            d[i].type = act == 1 ? BM_SIGN : BM_TERN;
     }
 }
 
 int tr_train_check_paths(const tr_config *c)
 {
-    tr_path_set ps = {0};
+    bm_path_set ps = {0};
     /* A checkpoint is written where the run resumes from: that pair is the one alias allowed (group 1). */
-    tr_paths_add(&ps, "--init", c->init, 0, 0);
-    tr_paths_add(&ps, "--resume", c->resume, 0, 1);
-    tr_paths_add(&ps, "--out", c->out, 1, 0);
-    tr_paths_add(&ps, "--log", c->log, 1, 0);
+    bm_paths_add(&ps, "--init", c->init, 0, 0);
+    bm_paths_add(&ps, "--resume", c->resume, 0, 1);
+    bm_paths_add(&ps, "--out", c->out, 1, 0);
+    bm_paths_add(&ps, "--log", c->log, 1, 0);
     char implied[4200];
     if (c->ckpt)
-        tr_paths_add(&ps, "--ckpt", c->ckpt, 1, 1);
+        bm_paths_add(&ps, "--ckpt", c->ckpt, 1, 1);
     else if (c->out) {
         snprintf(implied, sizeof implied, "%s.ckpt", c->out);
-        tr_paths_add(&ps, "the checkpoint of --out", implied, 1, 1);
+        bm_paths_add(&ps, "the checkpoint of --out", implied, 1, 1);
     } else
-        tr_paths_add(&ps, "the stop checkpoint", TR_DEFAULT_STOP_CKPT, 1, 1);
-    char data[TR_DATASET_MAX_FILES][TR_DATA_PATH_MAX];
-    int nd = tr_dataset_files(c->dataset, c->data_dir, data);
+        bm_paths_add(&ps, "the stop checkpoint", TR_DEFAULT_STOP_CKPT, 1, 1);
+    char data[BM_DATASET_MAX_FILES][BM_DATA_PATH_MAX];
+    int nd = bm_dataset_files(c->dataset, c->data_dir, data);
     for (int i = 0; i < nd; i++)
-        tr_paths_add(&ps, "the dataset file", data[i], 0, 0);
-    return tr_paths_check(&ps);
+        bm_paths_add(&ps, "the dataset file", data[i], 0, 0);
+    return bm_paths_check(&ps);
 }
 
 int tr_train_run(const tr_config *c, double *final_acc)
@@ -738,10 +738,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
     memset(&r, 0, sizeof r);
     r.cfg = c;
     int rc = -1;
-    tr_layer_desc *desc = NULL;
+    bm_layer_desc *desc = NULL;
     int nd = 0;
     if (c->epochs < 1 || c->batch < 1 || c->threads < 1 || (c->p != 1 && c->p != 2) || !(c->lr > 0))
-        return tr_fail("epochs, batch, threads and lr must be positive and p 1 or 2");
+        return bm_fail("epochs, batch, threads and lr must be positive and p 1 or 2");
 #ifdef __GLIBC__
     /* glibc raises its mmap threshold to the size of each large block freed (the checkpoint buffer, MBs), and
      * later blocks of that size then come from the heap and stay resident: measured, +12 MB of RSS over the
@@ -749,14 +749,14 @@ int tr_train_run(const tr_config *c, double *final_acc)
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
     if (c->ft_epochs > c->epochs)
-        return tr_fail("--ft-epochs %d exceeds --epochs %d", c->ft_epochs, c->epochs);
+        return bm_fail("--ft-epochs %d exceeds --epochs %d", c->ft_epochs, c->epochs);
     /* Before any data is read: a bad output path should cost a message, not a training run. */
     if (tr_train_check_paths(c) < 0)
         return -1;
-    if ((c->out && tr_check_writable("--out", c->out, 1) < 0) ||
-        (c->ckpt && tr_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && tr_check_writable("--log", c->log, 1) < 0))
+    if ((c->out && bm_check_writable("--out", c->out, 1) < 0) ||
+        (c->ckpt && bm_check_writable("--ckpt", c->ckpt, 1) < 0) || (c->log && bm_check_writable("--log", c->log, 1) < 0))
         return -1;
-    if (tr_spec_parse(c->model, &desc, &nd) < 0)
+    if (bm_spec_parse(c->model, &desc, &nd) < 0)
         return -1;
     if (check_depths(c, desc, nd) < 0) {
         free(desc);
@@ -764,24 +764,24 @@ int tr_train_run(const tr_config *c, double *final_acc)
     }
     if (c->act)
         apply_act(desc, nd, c->act, c->quant_all);
-    const char *spec = tr_spec_preset(c->model) ? tr_spec_preset(c->model) : c->model;
+    const char *spec = bm_spec_preset(c->model) ? bm_spec_preset(c->model) : c->model;
     r.fingerprint = config_fingerprint(c, spec);
-    if (tr_dataset_load(c->dataset, c->data_dir, &r.train, &r.test) < 0)
+    if (bm_dataset_load(c->dataset, c->data_dir, &r.train, &r.test) < 0)
         goto out;
     if (c->limit_train)
-        tr_dataset_truncate(&r.train, c->limit_train);
+        bm_dataset_truncate(&r.train, c->limit_train);
     if (c->limit_test)
-        tr_dataset_truncate(&r.test, c->limit_test);
-    tr_rng init_rng;
-    tr_rng_seed(&init_rng, c->seed);
-    if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, TR_NUM_CLASSES, c->batch, &init_rng) < 0)
+        bm_dataset_truncate(&r.test, c->limit_test);
+    bm_rng init_rng;
+    bm_rng_seed(&init_rng, c->seed);
+    if (tr_model_build(&r.model, desc, nd, r.train.c, r.train.h, r.train.w, BM_NUM_CLASSES, c->batch, &init_rng) < 0)
         goto out;
     tr_model_mark_quantizable(&r.model, c->quant_all);
     /* What the loader refuses must not be trained for hours first: the same check, before the first step. */
     if (tr_btn_check_model(&r.model, c->quant != TR_Q_FLOAT) < 0) {
         char why[512];
-        snprintf(why, sizeof why, "%s", tr_error());
-        tr_fail("--model: %s", why);
+        snprintf(why, sizeof why, "%s", bm_error());
+        bm_fail("--model: %s", why);
         goto out;
     }
     if (c->init && !c->resume && init_from_file(&r.model, c->init) < 0)   /* a checkpoint holds its own weights */
@@ -792,7 +792,7 @@ int tr_train_run(const tr_config *c, double *final_acc)
     for (int i = 0; i < r.model.n; i++)
         r.model.layers[i].nthreads = c->threads < TR_MAX_THREADS ? c->threads : TR_MAX_THREADS;
     /* both bounds: the dataset holds 3 channels' statistics at most, the model file 4 */
-    for (int k = 0; k < r.train.c && k < TR_MAX_NORM_C && k < (int)(sizeof r.train.mean / sizeof *r.train.mean); k++) {
+    for (int k = 0; k < r.train.c && k < BM_MAX_NORM_C && k < (int)(sizeof r.train.mean / sizeof *r.train.mean); k++) {
         r.model.in_mean[k] = r.train.mean[k];
         r.model.in_std[k] = r.train.std[k];
     }
@@ -814,7 +814,7 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (has_reg_phase(c->quant)) {
         r.ft_epochs = c->ft_epochs >= 0 ? c->ft_epochs : (c->epochs >= 2 ? (c->epochs / 3 > 1 ? c->epochs / 3 : 1) : 0);
         if (r.ft_epochs > c->epochs) {
-            tr_fail("--ft-epochs %d exceeds --epochs %d", r.ft_epochs, c->epochs);
+            bm_fail("--ft-epochs %d exceeds --epochs %d", r.ft_epochs, c->epochs);
             goto out;
         }
         r.reg_epochs = c->epochs - r.ft_epochs;
@@ -829,10 +829,10 @@ int tr_train_run(const tr_config *c, double *final_acc)
                         "fine-tuning after, so the quantized network is the regularized one rounded%s\n",
                 c->quant == TR_Q_SQ ? " (SQ then makes a layer binary only if its zero well is empty)" : "");
     size_t ex = (size_t)r.train.c * r.train.h * r.train.w;
-    r.xb = tr_alloc((size_t)c->batch * ex, sizeof(float));
-    r.yb = tr_alloc((size_t)c->batch, 1);
-    r.dl = tr_alloc((size_t)c->batch * TR_NUM_CLASSES, sizeof(float));
-    r.perm = tr_alloc(r.train.n, sizeof(uint32_t));
+    r.xb = bm_alloc((size_t)c->batch * ex, sizeof(float));
+    r.yb = bm_alloc((size_t)c->batch, 1);
+    r.dl = bm_alloc((size_t)c->batch * BM_NUM_CLASSES, sizeof(float));
+    r.perm = bm_alloc(r.train.n, sizeof(uint32_t));
     r.tty = isatty(2);
 
     tr_ckpt_meta meta = {.fingerprint = r.fingerprint};
@@ -846,7 +846,7 @@ int tr_train_run(const tr_config *c, double *final_acc)
             goto out;
         if (meta.epochs_done > (uint32_t)c->epochs || (meta.step && (meta.epochs_done == (uint32_t)c->epochs ||
                                                                       meta.step >= r.steps_per_epoch))) {
-            tr_fail("%s: checkpoint position (epoch %u, batch %u) lies outside this run (%d epochs of %zu batches)",
+            bm_fail("%s: checkpoint position (epoch %u, batch %u) lies outside this run (%d epochs of %zu batches)",
                     c->resume, meta.epochs_done, meta.step, c->epochs, r.steps_per_epoch);
             goto out;
         }
@@ -861,7 +861,7 @@ int tr_train_run(const tr_config *c, double *final_acc)
         if ((uint64_t)r.opt.t != steps || (uint64_t)r.bopt.t != want_bt ||
             (meta.step && meta.correct > (uint64_t)meta.step * (uint64_t)c->batch) || (int)meta.quantized != want_q ||
             !(meta.loss_sum >= 0) || !(meta.reg_sum >= 0)) {
-            tr_fail("%s: checkpoint counters out of range for its position (epoch %u, batch %u): %ld optimizer "
+            bm_fail("%s: checkpoint counters out of range for its position (epoch %u, batch %u): %ld optimizer "
                     "steps (expected %llu), %ld beta steps (expected %llu), %llu correct, quantized %u (expected %d), loss sums "
                     "%g, %g", c->resume, meta.epochs_done, meta.step, r.opt.t, (unsigned long long)steps,
                     r.bopt.t, (unsigned long long)want_bt, (unsigned long long)meta.correct, meta.quantized, want_q, meta.loss_sum, meta.reg_sum);
@@ -885,7 +885,7 @@ int tr_train_run(const tr_config *c, double *final_acc)
     if (c->log) {
         /* Atomic as the model and checkpoints are: a run killed at any moment leaves the previous log whole
          * (a resumed run appends to a copy of it). */
-        if (tr_atomic_open(&r.logf, c->log, c->resume != NULL) < 0)
+        if (bm_atomic_open(&r.logf, c->log, c->resume != NULL) < 0)
             goto out;
         r.log = r.logf.f;
     }
@@ -1024,9 +1024,9 @@ int tr_train_run(const tr_config *c, double *final_acc)
     rc = 0;
 out:
     /* A failed run keeps the previous log, as it keeps the previous model. */
-    if (rc >= 0 && tr_atomic_commit(&r.logf) < 0)
+    if (rc >= 0 && bm_atomic_commit(&r.logf) < 0)
         rc = -1;
-    tr_atomic_abort(&r.logf);
+    bm_atomic_abort(&r.logf);
     free(desc);
     free(r.xb);
     free(r.yb);
@@ -1035,8 +1035,8 @@ out:
     tr_optim_free(&r.opt);
     tr_beta_optim_free(&r.bopt);
     tr_model_free(&r.model);
-    tr_dataset_free(&r.train);
-    tr_dataset_free(&r.test);
+    bm_dataset_free(&r.train);
+    bm_dataset_free(&r.test);
     return rc;
 }
 
@@ -1052,21 +1052,21 @@ int tr_evaluate_file(const char *model_path, const char *dataset, const char *da
     int rc = -1;
     if (tr_model_load(model_path, &r.model, c.batch) < 0)
         return -1;
-    if (tr_dataset_load(dataset, data_dir, &r.train, &r.test) < 0)
+    if (bm_dataset_load(dataset, data_dir, &r.train, &r.test) < 0)
         goto out;
     if (r.model.in_c != r.test.c || r.model.in_h != r.test.h || r.model.in_w != r.test.w ||
-        r.model.n_classes != TR_NUM_CLASSES) {
-        tr_fail("%s: model input %dx%dx%d does not fit dataset %s (%dx%dx%d)", model_path, r.model.in_c,
+        r.model.n_classes != BM_NUM_CLASSES) {
+        bm_fail("%s: model input %dx%dx%d does not fit dataset %s (%dx%dx%d)", model_path, r.model.in_c,
                 r.model.in_h, r.model.in_w, dataset, r.test.c, r.test.h, r.test.w);
         goto out;
     }
     tr_model_apply_norm(&r.model, &r.test);   /* normalise as the model was trained */
     size_t ex = (size_t)r.test.c * r.test.h * r.test.w;
-    r.xb = tr_alloc((size_t)c.batch * ex, sizeof(float));
-    r.yb = tr_alloc((size_t)c.batch, 1);
+    r.xb = bm_alloc((size_t)c.batch * ex, sizeof(float));
+    r.yb = bm_alloc((size_t)c.batch, 1);
     evaluate(&r, acc, loss);
     if (!isfinite(*loss)) {   /* the loader bounds every field, yet a report of "loss nan" is never an answer */
-        tr_fail("%s: the model's outputs on %s are not finite (loss %g)", model_path, dataset, *loss);
+        bm_fail("%s: the model's outputs on %s are not finite (loss %g)", model_path, dataset, *loss);
         goto out;
     }
     rc = 0;
@@ -1074,7 +1074,7 @@ out:
     free(r.xb);
     free(r.yb);
     tr_model_free(&r.model);
-    tr_dataset_free(&r.train);
-    tr_dataset_free(&r.test);
+    bm_dataset_free(&r.train);
+    bm_dataset_free(&r.test);
     return rc;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include "tools/sha256.h"
 
 static int failures;
 

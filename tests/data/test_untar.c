@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
-#include "untar.h"
+#include "tools/untar.h"
 
 static int failures;
 static char dir[512];

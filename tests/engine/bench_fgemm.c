@@ -11,8 +11,9 @@
 
 #include <bitern.h>
 
-#include "engine_internal.h"
-#include "measure.h"
+#include "engine/engine_internal.h"
+#include "engine/measure.h"
+#include "model/util.h"
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -63,14 +64,14 @@ int main(int argc, char **argv)
         double flops = 2.0 * sh->M * sh->N * sh->K;
         int reps = (int)(2e5 / flops) + 1;
         for (int r = 0; r < rounds; r++) {
-            double t0 = bte_now();
+            double t0 = bm_now();
             for (int i = 0; i < reps; i++)
                 fg(A, sh->K, B, ldb, C, sh->N, sh->M, sh->N, sh->K);
-            double t1 = bte_now();
+            double t1 = bm_now();
             for (int i = 0; i < reps; i++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)sh->M, (int)sh->N, (int)sh->K, 1.0f, A,
                             (int)sh->K, B, (int)ldb, 0.0f, C, (int)sh->N);
-            double t2 = bte_now();
+            double t2 = bm_now();
             tf[r] = (t1 - t0) / reps;
             tb[r] = (t2 - t1) / reps;
         }

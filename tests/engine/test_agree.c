@@ -22,9 +22,9 @@
 #include <bitern.h>
 #include <cblas.h>
 
-#include "engine.h"
-#include "model_file.h"
-#include "train.h"
+#include "compile_tr.h"
+#include "train/model_file.h"
+#include "train/train.h"
 
 static int failures;
 
@@ -91,9 +91,9 @@ static float *engine_logits(bte_engine *e, const float *x, size_t n, int threads
     return engine_logits_by(e, x, n, threads, 64);
 }
 
-static void compare(const mcase *mc, const char *path, const tr_dataset *test, const float *x);
+static void compare(const mcase *mc, const char *path, const bm_dataset *test, const float *x);
 
-static void run_case(const mcase *mc, const char *data_dir, const char *dir, const tr_dataset *test,
+static void run_case(const mcase *mc, const char *data_dir, const char *dir, const bm_dataset *test,
                      const float *x)
 {
     char path[512];
@@ -120,7 +120,7 @@ static void run_case(const mcase *mc, const char *data_dir, const char *dir, con
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", path);
     c.ckpt = ckpt;
     if (tr_train_run(&c, NULL) < 0) {
-        CHECK(0, "%s: training failed: %s", mc->name, tr_error());
+        CHECK(0, "%s: training failed: %s", mc->name, bm_error());
         return;
     }
     compare(mc, path, test, x);
@@ -128,12 +128,12 @@ static void run_case(const mcase *mc, const char *data_dir, const char *dir, con
     unlink(ckpt);
 }
 
-static void compare(const mcase *mc, const char *path, const tr_dataset *test, const float *x)
+static void compare(const mcase *mc, const char *path, const bm_dataset *test, const float *x)
 {
     size_t n = test->n;
     tr_model m;
     if (tr_model_load(path, &m, 100) < 0) {
-        CHECK(0, "%s: load: %s", mc->name, tr_error());
+        CHECK(0, "%s: load: %s", mc->name, bm_error());
         return;
     }
     int *tpred = malloc(n * sizeof(int));
@@ -146,7 +146,7 @@ static void compare(const mcase *mc, const char *path, const tr_dataset *test, c
             tcorrect += tpred[s + j] == test->y[s + j];
         }
     }
-    bte_engine *e = bte_compile(&m);
+    bte_engine *e = compile_tr(&m);
     tr_model_free(&m);
     if (!e) {
         CHECK(0, "%s: compile: %s", mc->name, bte_error());
@@ -225,12 +225,12 @@ int main(int argc, char **argv)
         return 77;
     }
     openblas_set_num_threads(1);
-    tr_dataset train, test;
-    if (tr_dataset_load("mnist", data_dir, &train, &test) < 0) {
-        fprintf(stderr, "FAIL: loading MNIST from %s: %s\n", data_dir, tr_error());
+    bm_dataset train, test;
+    if (bm_dataset_load("mnist", data_dir, &train, &test) < 0) {
+        fprintf(stderr, "FAIL: loading MNIST from %s: %s\n", data_dir, bm_error());
         return 1;
     }
-    tr_dataset_free(&train);
+    bm_dataset_free(&train);
     float *x = malloc(test.n * 784 * sizeof(float));
     bte_dataset_floats(&test, 0, test.n, x);
     char dir[] = "/tmp/bitern-engine-XXXXXX";
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
     }
     rmdir(dir);
     free(x);
-    tr_dataset_free(&test);
+    bm_dataset_free(&test);
     fprintf(stderr, "test_agree: %d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -14,7 +14,7 @@
 #include <bitern.h>
 
 #include "../train/test_util.h"
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 static unsigned long long rng = 0x9e3779b97f4a7c15ull;
 

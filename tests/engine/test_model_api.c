@@ -17,42 +17,42 @@
 
 #include <bitern_model.h>
 
-#include "model_file.h"
-#include "nn.h"
-#include "test_util.h"
+#include "train/model_file.h"
+#include "train/nn.h"
+#include "../train/test_util.h"
 
 enum { H = 12, W = 12, N = 7, K = 10 };
 
 /* A trained-looking model: random weights, quantized to depth, a stored normalisation. */
 static int make_model(const char *path, const char *spec, int in_c, int depth, uint64_t seed)
 {
-    tr_layer_desc *desc;
+    bm_layer_desc *desc;
     int nd;
-    if (tr_spec_parse(spec, &desc, &nd) < 0)
+    if (bm_spec_parse(spec, &desc, &nd) < 0)
         return -1;
-    tr_rng rng;
-    tr_rng_seed(&rng, seed);
+    bm_rng rng;
+    bm_rng_seed(&rng, seed);
     tr_model m;
     int rc = tr_model_build(&m, desc, nd, in_c, H, W, K, 1, &rng);
     free(desc);
     if (rc < 0)
         return -1;
-    for (int c = 0; c < in_c && c < TR_MAX_NORM_C; c++) {
+    for (int c = 0; c < in_c && c < BM_MAX_NORM_C; c++) {
         m.in_mean[c] = 0.1f + 0.05f * (float)c;
         m.in_std[c] = 0.3f + 0.02f * (float)c;
     }
     for (int i = 0; i < m.n; i++) {
         tr_layer *l = &m.layers[i];
-        if ((l->type == TR_DENSE || l->type == TR_CONV) && depth && i > 0 && i < m.n - 1) {
+        if ((l->type == BM_DENSE || l->type == BM_CONV) && depth && i > 0 && i < m.n - 1) {
             l->depth = depth;
             l->thr_mode = TR_THR_TWN;
             l->per_channel = 1;
             tr_layer_quantize(l);
         }
-        if (l->type == TR_BN)
+        if (l->type == BM_BN)
             for (int c = 0; c < l->in_c; c++) {
-                l->rmean[c] = 0.1f * tr_rng_normal(&rng);
-                l->rvar[c] = 0.5f + tr_rng_uniform(&rng);
+                l->rmean[c] = 0.1f * bm_rng_normal(&rng);
+                l->rvar[c] = 0.5f + bm_rng_uniform(&rng);
             }
     }
     rc = tr_model_save(&m, path);
@@ -179,7 +179,7 @@ int main(void)
     static const char *const spec = "conv3x3:8,bn,relu,pool2,conv3x3:16,bn,relu,pool2,fc:10";
     for (int depth = 0; depth <= 2; depth++) {
         if (make_model(path, spec, 1, depth, 11 + (uint64_t)depth) < 0) {
-            CHECK(0, "make_model: %s", tr_error());
+            CHECK(0, "make_model: %s", bm_error());
             continue;
         }
         check_model(path, spec, depth);
@@ -203,7 +203,7 @@ int main(void)
         CHECK(bitern_model_normalisation(m, mean, sd) == BITERN_ENOTSUP, "5-channel normalisation");
         bitern_model_free(m);
     } else {
-        CHECK(0, "5-channel model: %s / %s", tr_error(), bitern_model_last_error());
+        CHECK(0, "5-channel model: %s / %s", bm_error(), bitern_model_last_error());
     }
     unlink(path);
     snprintf(path, sizeof path, "%s/m.btn", dir);

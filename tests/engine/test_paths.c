@@ -16,7 +16,8 @@
 #include <bitern.h>
 #include <cblas.h>
 
-#include "engine_internal.h"   /* share_min: the tests split even their small ops over threads */
+#include "compile_tr.h"
+#include "engine/engine_internal.h"   /* share_min: the tests split even their small ops over threads */
 
 static int failures, checks;
 
@@ -63,32 +64,32 @@ static const pcase cases[] = {
     {"conv1x1:40,relu,conv3x3:16,bn,relu", 1, 0.05, NULL, NULL},
 };
 
-static void fill_input(float *x, size_t n, size_t per, int grid, tr_rng *rng)
+static void fill_input(float *x, size_t n, size_t per, int grid, bm_rng *rng)
 {
     for (size_t i = 0; i < n * per; i++)
-        x[i] = grid ? (float)((int)tr_rng_below(rng, 255) - 127) / 128.0f : tr_rng_normal(rng);
+        x[i] = grid ? (float)((int)bm_rng_below(rng, 255) - 127) / 128.0f : bm_rng_normal(rng);
     if (grid)
         for (size_t j = 0; j < n; j++)
             x[j * per] = 127.0f / 128.0f;   /* pins absmax, so scale = 1/128 exactly */
 }
 
-static void randomize(tr_model *m, int depth, tr_rng *rng)
+static void randomize(tr_model *m, int depth, bm_rng *rng)
 {
     for (int i = 0; i < m->n; i++) {
         tr_layer *l = &m->layers[i];
-        if (l->type == TR_DENSE || l->type == TR_CONV) {
+        if (l->type == BM_DENSE || l->type == BM_CONV) {
             for (int r = 0; r < l->out_c; r++)
-                l->b[r] = 0.1f * tr_rng_normal(rng);
+                l->b[r] = 0.1f * bm_rng_normal(rng);
             l->depth = depth;
             l->thr_mode = TR_THR_TWN;
             l->per_channel = 1;
             tr_layer_quantize(l);
-        } else if (l->type == TR_BN) {
+        } else if (l->type == BM_BN) {
             for (int c = 0; c < l->in_c; c++) {
-                l->gamma[c] = 0.5f + tr_rng_uniform(rng);
-                l->bshift[c] = 0.2f * tr_rng_normal(rng);
-                l->rmean[c] = 0.3f * tr_rng_normal(rng);
-                l->rvar[c] = 0.5f + tr_rng_uniform(rng);
+                l->gamma[c] = 0.5f + bm_rng_uniform(rng);
+                l->bshift[c] = 0.2f * bm_rng_normal(rng);
+                l->rmean[c] = 0.3f * bm_rng_normal(rng);
+                l->rvar[c] = 0.5f + bm_rng_uniform(rng);
             }
         }
     }
@@ -108,18 +109,18 @@ static double max_err(const float *a, const float *b, size_t n, size_t per)
     return worst;
 }
 
-static void run_case(const pcase *pc, int depth, tr_rng *rng)
+static void run_case(const pcase *pc, int depth, bm_rng *rng)
 {
-    const char *dname = depth == TR_DEPTH_BINARY ? "binary" : depth == TR_DEPTH_TERNARY ? "ternary" : "float";
-    tr_layer_desc *desc;
+    const char *dname = depth == BM_DEPTH_BINARY ? "binary" : depth == BM_DEPTH_TERNARY ? "ternary" : "float";
+    bm_layer_desc *desc;
     int nd;
-    if (tr_spec_parse(pc->spec, &desc, &nd) < 0) {
-        CHECK(0, "%s: %s", pc->spec, tr_error());
+    if (bm_spec_parse(pc->spec, &desc, &nd) < 0) {
+        CHECK(0, "%s: %s", pc->spec, bm_error());
         return;
     }
     tr_model m;
     if (tr_model_build(&m, desc, nd, IN_C, IN_H, IN_W, 0, BATCH, rng) < 0) {
-        CHECK(0, "%s: %s", pc->spec, tr_error());
+        CHECK(0, "%s: %s", pc->spec, bm_error());
         free(desc);
         return;
     }
@@ -130,13 +131,13 @@ static void run_case(const pcase *pc, int depth, tr_rng *rng)
     float *t = malloc(BATCH * out * sizeof(float));
     fill_input(x, BATCH, in, pc->grid, rng);
     memcpy(t, tr_model_forward(&m, x, BATCH, 0), BATCH * out * sizeof(float));
-    bte_engine *e = bte_compile(&m);
+    bte_engine *e = compile_tr(&m);
     tr_model_free(&m);
     if (!e) {
         CHECK(0, "%s (%s): %s", pc->spec, dname, bte_error());
         goto out;
     }
-    const char *want = depth == TR_DEPTH_BINARY ? pc->kernel_b : depth == TR_DEPTH_TERNARY ? pc->kernel_t : "f32";
+    const char *want = depth == BM_DEPTH_BINARY ? pc->kernel_b : depth == BM_DEPTH_TERNARY ? pc->kernel_t : "f32";
     if (want) {
         int found = 0;
         for (int i = 0; i < bte_n_ops(e); i++) {
@@ -186,17 +187,17 @@ out:
 }
 
 /* Bad input to the API: non-finite activations are an error, not garbage. */
-static void check_errors(tr_rng *rng)
+static void check_errors(bm_rng *rng)
 {
-    tr_layer_desc *desc;
+    bm_layer_desc *desc;
     int nd;
     tr_model m;
-    tr_spec_parse("fc:4,relu,fc:3", &desc, &nd);
+    bm_spec_parse("fc:4,relu,fc:3", &desc, &nd);
     tr_model_build(&m, desc, nd, 1, 2, 3, 3, 2, rng);
     free(desc);
     tr_model_mark_quantizable(&m, 1);
-    randomize(&m, TR_DEPTH_TERNARY, rng);
-    bte_engine *e = bte_compile(&m);
+    randomize(&m, BM_DEPTH_TERNARY, rng);
+    bte_engine *e = compile_tr(&m);
     tr_model_free(&m);
     CHECK(e != NULL, "compile: %s", bte_error());
     if (!e)
@@ -212,15 +213,15 @@ static void check_errors(tr_rng *rng)
 
 /* The vectorized 2x2 pool row against the trainer's order of comparisons, bit for bit: every width 1..21 (the
  * 4-wide steps and their tails), values from a set full of ties, +0 against -0 included. */
-static void check_pool2_row(tr_rng *rng)
+static void check_pool2_row(bm_rng *rng)
 {
     static const float vals[] = {-1.0f, -0.0f, 0.0f, 1.0f, 2.0f, 0.5f};
     for (int OW = 1; OW <= 21; OW++)
         for (int rep = 0; rep < 50; rep++) {
             float r0[42], r1[42], got[21], want[21];
             for (int i = 0; i < 2 * OW; i++) {
-                r0[i] = vals[tr_rng_next(rng) % 6];
-                r1[i] = vals[tr_rng_next(rng) % 6];
+                r0[i] = vals[bm_rng_next(rng) % 6];
+                r1[i] = vals[bm_rng_next(rng) % 6];
             }
             be_pool2_row(r0, r1, got, OW);
             for (int ow = 0; ow < OW; ow++) {
@@ -237,10 +238,10 @@ static void check_pool2_row(tr_rng *rng)
 int main(void)
 {
     openblas_set_num_threads(1);
-    tr_rng rng;
-    tr_rng_seed(&rng, 42);
+    bm_rng rng;
+    bm_rng_seed(&rng, 42);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        for (int depth = TR_DEPTH_FLOAT; depth <= TR_DEPTH_TERNARY; depth++)
+        for (int depth = BM_DEPTH_FLOAT; depth <= BM_DEPTH_TERNARY; depth++)
             run_case(&cases[i], depth, &rng);
     check_errors(&rng);
     check_pool2_row(&rng);

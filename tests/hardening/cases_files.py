@@ -154,7 +154,7 @@ def model_no_chain(ctx):
 
 
 @case("model", "last layer is not the class count", "11 classes declared, fc:10 at the end", 1,
-      "inconsistent layers: the last layer gives 10 x 1 x 1 outputs, the dataset has 11 classes")
+      "inconsistent layers: the last layer gives 10 x 1 x 1 outputs, the model has 11 classes")
 def model_classes(ctx):
     return EVAL(model_edit(ctx, "cls.btn", lambda p, d, l: patch(p, 24, struct.pack("<I", 11))))
 

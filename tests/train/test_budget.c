@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model_file.h"
-#include "sq_budget.h"
-#include "sq_reg.h"
-#include "train.h"
+#include "train/model_file.h"
+#include "train/sq_budget.h"
+#include "train/sq_reg.h"
+#include "train/train.h"
 #include "test_util.h"
+#include "tools/openblas_core.h"
 
 static void test_prices(void)
 {
@@ -86,7 +87,7 @@ static double bits_of(const char *file)
 {
     tr_model m;
     if (tr_model_load(file, &m, 1) < 0) {
-        CHECK(0, "load %s: %s", file, tr_error());
+        CHECK(0, "load %s: %s", file, bm_error());
         return 0.0;
     }
     double bits = 0.0, n = 0.0;
@@ -101,7 +102,7 @@ static double bits_of(const char *file)
 
 int main(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();
+    bitern_openblas_reexec("test");
     test_prices();
     test_soft_and_step();
     test_choose();
@@ -127,31 +128,31 @@ int main(int argc, char **argv)
     /* the budget is met (1.1 bits: fc1, 93% of the weights, must go binary) */
     c.budget_bits = 1.1;
     c.out = a;
-    CHECK(tr_train_run(&c, &acc) == 0, "budget 1.1: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "budget 1.1: %s", bm_error());
     double bits = bits_of(a);
     fprintf(stderr, "budget 1.1 bits: %.4f bits, accuracy %.4f\n", bits, acc);
     CHECK(bits <= 1.1 && bits >= 1.0, "budget 1.1: %.4f bits", bits);
     c.sq_price = SQ_PRICE_SIZE;
-    CHECK(tr_train_run(&c, &acc) == 0, "budget 1.1, size price: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "budget 1.1, size price: %s", bm_error());
     CHECK(bits_of(a) <= 1.1, "budget 1.1, size price: %.4f bits", bits_of(a));
     /* below pure binary: refused before training, with the reason */
     c.budget_bits = 0.95;
-    CHECK(tr_train_run(&c, &acc) < 0 && strstr(tr_error(), "below pure binary"), "budget 0.95 bits: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) < 0 && strstr(bm_error(), "below pure binary"), "budget 0.95 bits: %s", bm_error());
     c.budget_bits = 0;
     c.budget_bytes = 100;
-    CHECK(tr_train_run(&c, &acc) < 0 && strstr(tr_error(), "below pure binary"), "budget 100 bytes: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) < 0 && strstr(bm_error(), "below pure binary"), "budget 100 bytes: %s", bm_error());
     /* the paper's price is the default, and setting it is the same run */
     c.budget_bytes = 0;
     c.sq_price = SQ_PRICE_LAYER;
     c.epochs = 1;
     c.out = a;
-    CHECK(tr_train_run(&c, &acc) == 0, "layer price: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "layer price: %s", bm_error());
     tr_config d;
     tr_config_defaults(&d);
     CHECK(d.sq_price == SQ_PRICE_LAYER && d.budget_bits == 0 && d.budget_bytes == 0, "defaults changed");
     c.sq_price = SQ_PRICE_SIZE;
     c.out = b;
-    CHECK(tr_train_run(&c, &acc) == 0, "size price: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "size price: %s", bm_error());
     CHECK(!t_same_file(a, b), "the size price trained the same model as the paper's");
     unlink(a);
     unlink(b);

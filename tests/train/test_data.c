@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "data.h"
-#include "util.h"
+#include "model/data.h"
+#include "model/util.h"
 #include "test_util.h"
 
 static char tmpdir[256];
@@ -73,15 +73,15 @@ static char *tpath(const char *name)
     do {                                                                                             \
         int rc_ = (call);                                                                            \
         CHECK(rc_ < 0, "expected failure for %s", file);                                             \
-        CHECK(strstr(tr_error(), file) != NULL, "message '%s' does not name %s", tr_error(), file);   \
-        CHECK(strstr(tr_error(), what) != NULL, "message '%s' lacks '%s'", tr_error(), what);         \
+        CHECK(strstr(bm_error(), file) != NULL, "message '%s' does not name %s", bm_error(), file);   \
+        CHECK(strstr(bm_error(), what) != NULL, "message '%s' lacks '%s'", bm_error(), what);         \
     } while (0)
 
 static void test_real(const char *root)
 {
-    tr_dataset tr, te;
-    int rc = tr_dataset_load("mnist", root, &tr, &te);
-    CHECK(rc == 0, "mnist: %s", tr_error());
+    bm_dataset tr, te;
+    int rc = bm_dataset_load("mnist", root, &tr, &te);
+    CHECK(rc == 0, "mnist: %s", bm_error());
     if (rc == 0) {
         CHECK(tr.n == 60000 && te.n == 10000, "mnist counts %zu %zu", tr.n, te.n);
         CHECK(tr.c == 1 && tr.h == 28 && tr.w == 28, "mnist shape");
@@ -92,11 +92,11 @@ static void test_real(const char *root)
             CHECK(hist[c] > 5000 && hist[c] < 7000, "class %d count %zu", c, hist[c]);
         /* The first training label of MNIST is a 5, the first test label a 7. */
         CHECK(tr.y[0] == 5 && te.y[0] == 7, "first labels %d %d", tr.y[0], te.y[0]);
-        tr_dataset_free(&tr);
-        tr_dataset_free(&te);
+        bm_dataset_free(&tr);
+        bm_dataset_free(&te);
     }
-    rc = tr_dataset_load("cifar10", root, &tr, &te);
-    CHECK(rc == 0, "cifar10: %s", tr_error());
+    rc = bm_dataset_load("cifar10", root, &tr, &te);
+    CHECK(rc == 0, "cifar10: %s", bm_error());
     if (rc == 0) {
         CHECK(tr.n == 50000 && te.n == 10000, "cifar counts %zu %zu", tr.n, te.n);
         CHECK(tr.c == 3 && tr.h == 32 && tr.w == 32, "cifar shape");
@@ -107,8 +107,8 @@ static void test_real(const char *root)
             CHECK(hist[c] == 5000, "cifar class %d count %zu", c, hist[c]);
         /* data_batch_1 starts with a frog (6), test_batch with a cat (3). */
         CHECK(tr.y[0] == 6 && te.y[0] == 3, "first labels %d %d", tr.y[0], te.y[0]);
-        tr_dataset_free(&tr);
-        tr_dataset_free(&te);
+        bm_dataset_free(&tr);
+        bm_dataset_free(&te);
     }
 }
 
@@ -122,42 +122,42 @@ static void test_corrupt(const char *root)
     /* A valid pair first: the corrupted variants differ from it in one thing each. */
     write_idx(tpath("ok-img"), 3, d3, 5 * 28 * 28, 7);
     write_idx(tpath("ok-lbl"), 1, d1, 5, 3);
-    tr_dataset ds;
-    CHECK(tr_idx_load_pair(tpath("ok-img"), tpath("ok-lbl"), &ds) == 0, "valid pair: %s", tr_error());
+    bm_dataset ds;
+    CHECK(bm_idx_load_pair(tpath("ok-img"), tpath("ok-lbl"), &ds) == 0, "valid pair: %s", bm_error());
     CHECK(ds.n == 5 && ds.y[4] == 3 && ds.x[0] == 7, "valid pair contents");
-    tr_dataset_free(&ds);
+    bm_dataset_free(&ds);
 
     write_idx(tpath("short-img"), 3, d3, 5 * 28 * 28 - 1, 7);
-    EXPECT_FAIL(tr_idx_read(tpath("short-img"), 3, dims, &x, &nb), tpath("short-img"), "truncated");
+    EXPECT_FAIL(bm_idx_read(tpath("short-img"), 3, dims, &x, &nb), tpath("short-img"), "truncated");
     write_idx(tpath("long-img"), 3, d3, 5 * 28 * 28 + 3, 7);
-    EXPECT_FAIL(tr_idx_read(tpath("long-img"), 3, dims, &x, &nb), tpath("long-img"), "trailing");
+    EXPECT_FAIL(bm_idx_read(tpath("long-img"), 3, dims, &x, &nb), tpath("long-img"), "trailing");
     write_idx(tpath("rank"), 2, d3, 5 * 28, 7);
-    EXPECT_FAIL(tr_idx_read(tpath("rank"), 3, dims, &x, &nb), tpath("rank"), "rank");
+    EXPECT_FAIL(bm_idx_read(tpath("rank"), 3, dims, &x, &nb), tpath("rank"), "rank");
     uint32_t zero[3] = {5, 0, 28};
     write_idx(tpath("zero"), 3, zero, 0, 0);
-    EXPECT_FAIL(tr_idx_read(tpath("zero"), 3, dims, &x, &nb), tpath("zero"), "zero");
+    EXPECT_FAIL(bm_idx_read(tpath("zero"), 3, dims, &x, &nb), tpath("zero"), "zero");
     uint32_t huge[3] = {0xffffffffu, 0xffffffffu, 0xffffffffu};
     write_idx(tpath("overflow"), 3, huge, 16, 0);
-    EXPECT_FAIL(tr_idx_read(tpath("overflow"), 3, dims, &x, &nb), tpath("overflow"), "overflow");
+    EXPECT_FAIL(bm_idx_read(tpath("overflow"), 3, dims, &x, &nb), tpath("overflow"), "overflow");
     /* A header claiming 4 GB over a 16-byte payload: must fail as truncated, without allocating 4 GB. */
     uint32_t big[3] = {0x10000u, 256, 256};
     write_idx(tpath("liar"), 3, big, 16, 0);
-    EXPECT_FAIL(tr_idx_read(tpath("liar"), 3, dims, &x, &nb), tpath("liar"), "truncated");
+    EXPECT_FAIL(bm_idx_read(tpath("liar"), 3, dims, &x, &nb), tpath("liar"), "truncated");
     uint8_t junk[16] = "GIF89a-not-idx!";
     write_bytes(tpath("magic"), junk, sizeof junk);
-    EXPECT_FAIL(tr_idx_read(tpath("magic"), 3, dims, &x, &nb), tpath("magic"), "magic");
+    EXPECT_FAIL(bm_idx_read(tpath("magic"), 3, dims, &x, &nb), tpath("magic"), "magic");
     uint8_t i32[8] = {0, 0, 0x0c, 1, 0, 0, 0, 0};
     write_bytes(tpath("int32"), i32, sizeof i32);
-    EXPECT_FAIL(tr_idx_read(tpath("int32"), 1, dims, &x, &nb), tpath("int32"), "type");
+    EXPECT_FAIL(bm_idx_read(tpath("int32"), 1, dims, &x, &nb), tpath("int32"), "type");
     write_bytes(tpath("empty"), "", 0);
-    EXPECT_FAIL(tr_idx_read(tpath("empty"), 1, dims, &x, &nb), tpath("empty"), "truncated");
-    EXPECT_FAIL(tr_idx_read(tpath("missing"), 1, dims, &x, &nb), tpath("missing"), "cannot open");
+    EXPECT_FAIL(bm_idx_read(tpath("empty"), 1, dims, &x, &nb), tpath("empty"), "truncated");
+    EXPECT_FAIL(bm_idx_read(tpath("missing"), 1, dims, &x, &nb), tpath("missing"), "cannot open");
 
     write_idx(tpath("bad-lbl"), 1, d1, 5, 10);
-    EXPECT_FAIL(tr_idx_load_pair(tpath("ok-img"), tpath("bad-lbl"), &ds), tpath("bad-lbl"), "label 10");
+    EXPECT_FAIL(bm_idx_load_pair(tpath("ok-img"), tpath("bad-lbl"), &ds), tpath("bad-lbl"), "label 10");
     uint32_t d4[1] = {4};
     write_idx(tpath("four-lbl"), 1, d4, 4, 1);
-    EXPECT_FAIL(tr_idx_load_pair(tpath("ok-img"), tpath("four-lbl"), &ds), tpath("four-lbl"), "4 labels");
+    EXPECT_FAIL(bm_idx_load_pair(tpath("ok-img"), tpath("four-lbl"), &ds), tpath("four-lbl"), "4 labels");
 
     /* gzip: the real label file cut in half, and with its deflate stream damaged. */
     char real[512];
@@ -165,12 +165,12 @@ static void test_corrupt(const char *root)
     size_t n;
     uint8_t *gz = read_all(real, &n);
     write_bytes(tpath("half.gz"), gz, n / 2);
-    EXPECT_FAIL(tr_idx_read(tpath("half.gz"), 1, dims, &x, &nb), tpath("half.gz"), "truncated");
+    EXPECT_FAIL(bm_idx_read(tpath("half.gz"), 1, dims, &x, &nb), tpath("half.gz"), "truncated");
     for (size_t i = n / 3; i < n / 3 + 64; i++)
         gz[i] ^= 0x5a;
     write_bytes(tpath("damaged.gz"), gz, n);
-    int rc = tr_idx_read(tpath("damaged.gz"), 1, dims, &x, &nb);
-    CHECK(rc < 0 && strstr(tr_error(), tpath("damaged.gz")), "damaged gzip accepted or unnamed: %s", tr_error());
+    int rc = bm_idx_read(tpath("damaged.gz"), 1, dims, &x, &nb);
+    CHECK(rc < 0 && strstr(bm_error(), tpath("damaged.gz")), "damaged gzip accepted or unnamed: %s", bm_error());
     if (rc == 0)
         free(x);
     free(gz);
@@ -179,36 +179,36 @@ static void test_corrupt(const char *root)
     uint8_t *rec = calloc(3 * 3073, 1);
     write_bytes(tpath("c-ok.bin"), rec, 3 * 3073);
     const char *p1[1] = {tpath("c-ok.bin")};
-    CHECK(tr_cifar_load(p1, 1, &ds) == 0 && ds.n == 3, "cifar valid: %s", tr_error());
-    tr_dataset_free(&ds);
+    CHECK(bm_cifar_load(p1, 1, &ds) == 0 && ds.n == 3, "cifar valid: %s", bm_error());
+    bm_dataset_free(&ds);
     write_bytes(tpath("c-short.bin"), rec, 3 * 3073 - 100);
     const char *p2[2] = {tpath("c-ok.bin"), tpath("c-short.bin")};
-    EXPECT_FAIL(tr_cifar_load(p2, 2, &ds), tpath("c-short.bin"), "multiple");
+    EXPECT_FAIL(bm_cifar_load(p2, 2, &ds), tpath("c-short.bin"), "multiple");
     rec[3073] = 12;
     write_bytes(tpath("c-label.bin"), rec, 3 * 3073);
     const char *p3[1] = {tpath("c-label.bin")};
-    EXPECT_FAIL(tr_cifar_load(p3, 1, &ds), tpath("c-label.bin"), "label 12");
+    EXPECT_FAIL(bm_cifar_load(p3, 1, &ds), tpath("c-label.bin"), "label 12");
     write_bytes(tpath("c-empty.bin"), rec, 0);
     const char *p4[1] = {tpath("c-empty.bin")};
-    EXPECT_FAIL(tr_cifar_load(p4, 1, &ds), tpath("c-empty.bin"), "multiple");
+    EXPECT_FAIL(bm_cifar_load(p4, 1, &ds), tpath("c-empty.bin"), "multiple");
     const char *p5[1] = {tmpdir};
-    EXPECT_FAIL(tr_cifar_load(p5, 1, &ds), tmpdir, "regular");
+    EXPECT_FAIL(bm_cifar_load(p5, 1, &ds), tmpdir, "regular");
     free(rec);
 
     /* Lookup: a data dir without the files is an error naming the dataset and the places searched. */
-    tr_dataset te;
+    bm_dataset te;
     unsetenv("BITERN_DATA");
-    rc = tr_dataset_load("mnist", tmpdir, &ds, &te);
-    CHECK(rc < 0 && strstr(tr_error(), "not found") && strstr(tr_error(), tmpdir), "lookup: %s", tr_error());
-    rc = tr_dataset_load("imagenet", tmpdir, &ds, &te);
-    CHECK(rc < 0 && strstr(tr_error(), "unknown dataset"), "unknown: %s", tr_error());
+    rc = bm_dataset_load("mnist", tmpdir, &ds, &te);
+    CHECK(rc < 0 && strstr(bm_error(), "not found") && strstr(bm_error(), tmpdir), "lookup: %s", bm_error());
+    rc = bm_dataset_load("imagenet", tmpdir, &ds, &te);
+    CHECK(rc < 0 && strstr(bm_error(), "unknown dataset"), "unknown: %s", bm_error());
     /* $BITERN_DATA is used when no directory is given. */
     setenv("BITERN_DATA", root, 1);
-    rc = tr_dataset_load("mnist", NULL, &ds, &te);
-    CHECK(rc == 0, "BITERN_DATA: %s", tr_error());
+    rc = bm_dataset_load("mnist", NULL, &ds, &te);
+    CHECK(rc == 0, "BITERN_DATA: %s", bm_error());
     if (rc == 0) {
-        tr_dataset_free(&ds);
-        tr_dataset_free(&te);
+        bm_dataset_free(&ds);
+        bm_dataset_free(&te);
     }
     /* A corrupted file found by lookup: the error names that file. */
     char dir[600], cmd[1400];
@@ -220,8 +220,8 @@ static void test_corrupt(const char *root)
         uint8_t *g = read_all(lbl, &n);
         write_bytes(lbl, g, n - 20);
         free(g);
-        rc = tr_dataset_load("mnist", tmpdir, &ds, &te);
-        CHECK(rc < 0 && strstr(tr_error(), lbl), "corrupted file in lookup: %s", tr_error());
+        rc = bm_dataset_load("mnist", tmpdir, &ds, &te);
+        CHECK(rc < 0 && strstr(bm_error(), lbl), "corrupted file in lookup: %s", bm_error());
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)

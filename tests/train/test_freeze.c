@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model_file.h"
-#include "sq_reg.h"
-#include "train.h"
+#include "train/model_file.h"
+#include "train/sq_reg.h"
+#include "train/train.h"
 #include "test_util.h"
+#include "tools/openblas_core.h"
 
 static const char *data_dir;
 static char dir[64];
@@ -55,7 +56,7 @@ static int middle_depth(const char *file)
 {
     tr_model m;
     if (tr_model_load(file, &m, 1) < 0) {
-        CHECK(0, "load %s: %s", file, tr_error());
+        CHECK(0, "load %s: %s", file, bm_error());
         return -1;
     }
     int d = m.layers[3].depth;
@@ -84,7 +85,7 @@ static void test_rule_and_schedule(void)
 
 int main(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();
+    bitern_openblas_reexec("test");
     data_dir = argc > 1 ? argv[1] : "../shared/data";
     snprintf(dir, sizeof dir, "/tmp/bitern-test-freeze-XXXXXX");
     if (!mkdtemp(dir))
@@ -100,12 +101,12 @@ int main(int argc, char **argv)
     c.beta_lr = 0.05f;
     c.ft_epochs = 0;
     c.out = path("noft.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "sq, no fine-tuning: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "sq, no fine-tuning: %s", bm_error());
     CHECK(middle_depth(c.out) == 2, "populated well frozen with no fine-tuning left went binary");
     c.ft_epochs = -1;
     c.out = path("ft.btn");
     c.log = path("ft.jsonl");
-    CHECK(tr_train_run(&c, &acc) == 0, "sq, default schedule: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "sq, default schedule: %s", bm_error());
     char *log = slurp(c.log);
     CHECK(log && strstr(log, "\"freeze\":true,\"step\":32,\"ft_steps\":15,"), "--epochs 1: no freeze line at step 32 of 47");
     CHECK(log && strstr(log, "\"acc_before_freeze\":"), "final line lacks the accuracy before the freeze");
@@ -114,11 +115,11 @@ int main(int argc, char **argv)
     /* Short (1 epoch) and longer (4 epochs) schedules: SQ within a point of the better pure model. */
     for (int e = 1; e <= 4; e += 3) {
         c = small(TR_Q_SQ, e);
-        CHECK(tr_train_run(&c, &acc) == 0, "sq E=%d: %s", e, tr_error());
+        CHECK(tr_train_run(&c, &acc) == 0, "sq E=%d: %s", e, bm_error());
         c.quant = TR_Q_BINARY;
-        CHECK(tr_train_run(&c, &acc_b) == 0, "binary E=%d: %s", e, tr_error());
+        CHECK(tr_train_run(&c, &acc_b) == 0, "binary E=%d: %s", e, bm_error());
         c.quant = TR_Q_TERNARY;
-        CHECK(tr_train_run(&c, &acc_t) == 0, "ternary E=%d: %s", e, tr_error());
+        CHECK(tr_train_run(&c, &acc_t) == 0, "ternary E=%d: %s", e, bm_error());
         fprintf(stderr, "E=%d: sq %.4f binary %.4f ternary %.4f\n", e, acc, acc_b, acc_t);
         double best = acc_b > acc_t ? acc_b : acc_t;
         CHECK(acc >= best - 0.01, "E=%d: sq %.4f more than a point below the better pure model %.4f", e, acc, best);
@@ -130,13 +131,13 @@ int main(int argc, char **argv)
     c.quant_all = 1;
     c.lambda = 0.0f;
     c.log = path("drop.jsonl");
-    CHECK(tr_train_run(&c, &acc) == 0, "binary lambda 0: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "binary lambda 0: %s", bm_error());
     log = slurp(c.log);
     CHECK(log && strstr(log, "\"drop_flag\":true"), "a fall of >2 points at the freeze is not flagged");
     free(log);
     c = small(TR_Q_TERNARY, 2);
     c.log = path("nodrop.jsonl");
-    CHECK(tr_train_run(&c, &acc) == 0, "ternary: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "ternary: %s", bm_error());
     log = slurp(c.log);
     CHECK(log && strstr(log, "\"drop_flag\":false"), "a regularized ternary run was flagged");
     free(log);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
-#include "sq_reg.h"
+#include "train/nn.h"
+#include "train/sq_reg.h"
 #include "test_util.h"
 
 static int close_enough(double a, double n, double tol)
@@ -18,18 +18,18 @@ static int close_enough(double a, double n, double tol)
     return fabs(a - n) <= tol * (1.0 + fabs(a) + fabs(n));
 }
 
-static float *randn(tr_rng *rng, size_t n)
+static float *randn(bm_rng *rng, size_t n)
 {
     float *v = malloc(n * sizeof(float));
     for (size_t i = 0; i < n; i++)
-        v[i] = tr_rng_normal(rng);
+        v[i] = bm_rng_normal(rng);
     return v;
 }
 
 static double proj_loss(tr_layer *l, const float *x, int n, const float *R, uint64_t seed)
 {
-    tr_rng rng;
-    tr_rng_seed(&rng, seed);   /* same dropout mask every evaluation */
+    bm_rng rng;
+    bm_rng_seed(&rng, seed);   /* same dropout mask every evaluation */
     tr_layer_forward(l, x, n, 1, &rng);
     size_t tot = (size_t)n * tr_layer_out_size(l);
     double s = 0.0;
@@ -55,27 +55,27 @@ static int fd_vector(const char *what, tr_layer *l, float *x, int n, const float
         double num = (lp - lm) / (2.0 * h);
         if (!close_enough(g[i], num, tol)) {
             if (bad++ < 3)
-                fprintf(stderr, "  %s %s[%zu]: analytic %.6f numeric %.6f\n", tr_ltype_name(l->type), what, i,
+                fprintf(stderr, "  %s %s[%zu]: analytic %.6f numeric %.6f\n", bm_ltype_name(l->type), what, i,
                         g[i], num);
         }
     }
     return bad;
 }
 
-static void check_layer(const char *name, tr_layer_desc d, int c, int h, int w, int n, double tol)
+static void check_layer(const char *name, bm_layer_desc d, int c, int h, int w, int n, double tol)
 {
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 42);
+    bm_rng rng;
+    bm_rng_seed(&rng, 42);
     if (tr_model_build(&m, &d, 1, c, h, w, 0, n, &rng) < 0) {
-        CHECK(0, "%s: build failed: %s", name, tr_error());
+        CHECK(0, "%s: build failed: %s", name, bm_error());
         return;
     }
     tr_layer *l = &m.layers[0];
     size_t in = (size_t)n * tr_layer_in_size(l), out = (size_t)n * tr_layer_out_size(l);
     float *x = malloc(in * sizeof(float)), *R = malloc(out * sizeof(float));
     for (size_t i = 0; i < in; i++) {
-        x[i] = tr_rng_normal(&rng);
+        x[i] = bm_rng_normal(&rng);
         /* keep inputs 0.05 away from the kinks of relu (0) and hardtanh (+-1): the step is 1e-2 */
         if (fabsf(x[i]) < 0.05f)
             x[i] = x[i] < 0 ? -0.3f : 0.3f;
@@ -83,15 +83,15 @@ static void check_layer(const char *name, tr_layer_desc d, int c, int h, int w, 
             x[i] *= 1.2f;
     }
     for (size_t i = 0; i < out; i++)
-        R[i] = tr_rng_normal(&rng);
-    if (l->type == TR_BN)
+        R[i] = bm_rng_normal(&rng);
+    if (l->type == BM_BN)
         for (int j = 0; j < l->in_c; j++) {
-            l->gamma[j] = 0.5f + tr_rng_uniform(&rng);
-            l->bshift[j] = tr_rng_normal(&rng);
+            l->gamma[j] = 0.5f + bm_rng_uniform(&rng);
+            l->bshift[j] = bm_rng_normal(&rng);
         }
     if (l->b)
         for (int j = 0; j < l->out_c; j++)
-            l->b[j] = 0.1f * tr_rng_normal(&rng);
+            l->b[j] = 0.1f * bm_rng_normal(&rng);
     proj_loss(l, x, n, R, 7);
     tr_layer_backward(l, R, n, 1);
     float *dx = malloc(in * sizeof(float));
@@ -106,7 +106,7 @@ static void check_layer(const char *name, tr_layer_desc d, int c, int h, int w, 
         free(gw);
         free(gb);
     }
-    if (l->type == TR_BN) {
+    if (l->type == BM_BN) {
         int C = l->in_c;
         float *gg = malloc(C * sizeof(float)), *gs = malloc(C * sizeof(float));
         memcpy(gg, l->ggamma, C * sizeof(float));
@@ -126,10 +126,10 @@ static void check_layer(const char *name, tr_layer_desc d, int c, int h, int w, 
 static void check_ste(void)
 {
     /* sign/tern: the STE passes dy where |x| <= 1 and blocks it elsewhere; forward values are exact. */
-    tr_layer_desc d = {.type = TR_SIGN};
+    bm_layer_desc d = {.type = BM_SIGN};
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 1);
+    bm_rng rng;
+    bm_rng_seed(&rng, 1);
     tr_model_build(&m, &d, 1, 4, 1, 1, 0, 1, &rng);
     float x[4] = {-2.0f, -0.3f, 0.0f, 1.5f}, dy[4] = {1, 2, 3, 4};
     tr_layer_forward(&m.layers[0], x, 1, 1, &rng);
@@ -138,7 +138,7 @@ static void check_ste(void)
     CHECK(y[0] == -1 && y[1] == -1 && y[2] == 1 && y[3] == 1, "sign forward");
     CHECK(dx[0] == 0 && dx[1] == 2 && dx[2] == 3 && dx[3] == 0, "sign STE");
     tr_model_free(&m);
-    d.type = TR_TERN;
+    d.type = BM_TERN;
     tr_model_build(&m, &d, 1, 4, 1, 1, 0, 1, &rng);
     float x2[4] = {-0.7f, -0.3f, 0.4f, 0.9f};
     tr_layer_forward(&m.layers[0], x2, 1, 1, &rng);
@@ -149,13 +149,13 @@ static void check_ste(void)
 
 static void check_xent(void)
 {
-    tr_rng rng;
-    tr_rng_seed(&rng, 3);
+    bm_rng rng;
+    bm_rng_seed(&rng, 3);
     int n = 5, k = 10;
     float z[50], d[50];
     uint8_t lab[5] = {0, 3, 9, 9, 4};
     for (int i = 0; i < n * k; i++)
-        z[i] = 2.0f * tr_rng_normal(&rng);
+        z[i] = 2.0f * bm_rng_normal(&rng);
     tr_softmax_xent(z, lab, n, k, d, NULL);
     int bad = 0;
     for (int i = 0; i < n * k; i++) {
@@ -177,21 +177,21 @@ static void check_xent(void)
 /* A small CNN end to end: conv, bn, relu, pool, dense, CE; checks a sample of every conv/dense weight. */
 static void check_model(void)
 {
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int nd;
-    CHECK(tr_spec_parse("conv3x3:4,bn,relu,pool2,conv3x3:3:p0:s2,htanh,drop:0.3,fc:10", &d, &nd) == 0, "%s",
-          tr_error());
+    CHECK(bm_spec_parse("conv3x3:4,bn,relu,pool2,conv3x3:3:p0:s2,htanh,drop:0.3,fc:10", &d, &nd) == 0, "%s",
+          bm_error());
     tr_model m;
-    tr_rng rng, drng;
-    tr_rng_seed(&rng, 5);
-    CHECK(tr_model_build(&m, d, nd, 2, 10, 10, 10, 4, &rng) == 0, "%s", tr_error());
+    bm_rng rng, drng;
+    bm_rng_seed(&rng, 5);
+    CHECK(tr_model_build(&m, d, nd, 2, 10, 10, 10, 4, &rng) == 0, "%s", bm_error());
     m.rng = &drng;
     float x[4 * 200];
     uint8_t lab[4] = {1, 2, 3, 4};
     float dl[40];
     for (int i = 0; i < 800; i++)
-        x[i] = tr_rng_normal(&rng);
-    tr_rng_seed(&drng, 9);
+        x[i] = bm_rng_normal(&rng);
+    bm_rng_seed(&drng, 9);
     const float *z = tr_model_forward(&m, x, 4, 1);
     tr_softmax_xent(z, lab, 4, 10, dl, NULL);
     tr_model_backward(&m, dl, 4);
@@ -207,7 +207,7 @@ static void check_model(void)
             double lv[2];
             for (int s = 0; s < 2; s++) {
                 l->w[i] = keep + (s ? -1e-3f : 1e-3f);
-                tr_rng_seed(&drng, 9);
+                bm_rng_seed(&drng, 9);
                 lv[s] = tr_softmax_xent(tr_model_forward(&m, x, 4, 1), lab, 4, 10, NULL, NULL);
             }
             l->w[i] = keep;
@@ -227,8 +227,8 @@ static void check_model(void)
 /* R_l wrt each weight and wrt beta, p = 1 and 2, weights kept away from the kinks of the min. */
 static void check_sq(void)
 {
-    tr_rng rng;
-    tr_rng_seed(&rng, 11);
+    bm_rng rng;
+    bm_rng_seed(&rng, 11);
     for (int p = 1; p <= 2; p++) {
         for (int bi = 0; bi < 3; bi++) {
             float beta = 0.9f + 0.25f * bi, s = 0.7f, gamma = 0.05f;
@@ -238,7 +238,7 @@ static void check_sq(void)
             for (size_t i = 0; i < n; i++) {
                 float u;
                 do
-                    u = 2.5f * (2.0f * tr_rng_uniform(&rng) - 1.0f);
+                    u = 2.5f * (2.0f * bm_rng_uniform(&rng) - 1.0f);
                 while (fabsf(fabsf(u) - u0) < 0.02f || fabsf(u) < 0.02f || fabsf(fabsf(u) - 1.0f) < 0.02f);
                 w[i] = u * s;
                 g[i] = 0.0f;
@@ -271,12 +271,12 @@ static void check_sq(void)
  * groups of examples per SGEMM (4 at 4x4 outputs) the thread chunks cut elsewhere than one thread does. */
 static void check_conv_threads(int c, int h, int w, int n)
 {
-    tr_layer_desc d = {.type = TR_CONV, .out = 5, .k = 3, .stride = 1, .pad = 1};
+    bm_layer_desc d = {.type = BM_CONV, .out = 5, .k = 3, .stride = 1, .pad = 1};
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 21);
+    bm_rng rng;
+    bm_rng_seed(&rng, 21);
     if (tr_model_build(&m, &d, 1, c, h, w, 0, n, &rng) < 0) {
-        CHECK(0, "conv %dx%d: build failed: %s", h, w, tr_error());
+        CHECK(0, "conv %dx%d: build failed: %s", h, w, bm_error());
         return;
     }
     tr_layer *l = &m.layers[0];
@@ -313,12 +313,12 @@ static void check_conv_threads(int c, int h, int w, int n)
  * several groups of examples per SGEMM and a short last one. */
 static void check_wino_vs_im2col(int c, int h, int w, int pad, int oc, int n)
 {
-    tr_layer_desc d = {.type = TR_CONV, .out = oc, .k = 3, .stride = 1, .pad = pad};
+    bm_layer_desc d = {.type = BM_CONV, .out = oc, .k = 3, .stride = 1, .pad = pad};
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 5);
+    bm_rng rng;
+    bm_rng_seed(&rng, 5);
     if (tr_model_build(&m, &d, 1, c, h, w, 0, n, &rng) < 0) {
-        CHECK(0, "winograd %dx%dx%d pad %d: build failed: %s", c, h, w, pad, tr_error());
+        CHECK(0, "winograd %dx%dx%d pad %d: build failed: %s", c, h, w, pad, bm_error());
         return;
     }
     tr_layer *l = &m.layers[0];
@@ -326,7 +326,7 @@ static void check_wino_vs_im2col(int c, int h, int w, int pad, int oc, int n)
     size_t in = (size_t)n * tr_layer_in_size(l), out = (size_t)n * tr_layer_out_size(l);
     float *x = randn(&rng, in), *dy = randn(&rng, out);
     for (int j = 0; j < oc; j++)
-        l->b[j] = tr_rng_normal(&rng);
+        l->b[j] = bm_rng_normal(&rng);
     float *y1 = malloc(out * sizeof(float)), *dx1 = malloc(in * sizeof(float)), *gw1 = malloc(l->nw * sizeof(float));
     float *gb1 = malloc((size_t)oc * sizeof(float));
     tr_layer_forward(l, x, n, 1, &rng);
@@ -371,28 +371,28 @@ int main(void)
     check_conv_threads(3, 4, 4, 37);
     check_conv_threads(8, 4, 4, 37);   /* Winograd: groups of 4 examples */
     check_conv_threads(8, 9, 8, 7);
-    check_layer("dense", (tr_layer_desc){.type = TR_DENSE, .out = 7}, 3, 2, 2, 5, 1e-2);
-    check_layer("conv3x3 same", (tr_layer_desc){.type = TR_CONV, .out = 4, .k = 3, .stride = 1, .pad = 1}, 3, 6, 5,
+    check_layer("dense", (bm_layer_desc){.type = BM_DENSE, .out = 7}, 3, 2, 2, 5, 1e-2);
+    check_layer("conv3x3 same", (bm_layer_desc){.type = BM_CONV, .out = 4, .k = 3, .stride = 1, .pad = 1}, 3, 6, 5,
                 2, 1e-2);
-    check_layer("conv2x2 s2 p0", (tr_layer_desc){.type = TR_CONV, .out = 3, .k = 2, .stride = 2, .pad = 0}, 2, 7, 7,
+    check_layer("conv2x2 s2 p0", (bm_layer_desc){.type = BM_CONV, .out = 3, .k = 2, .stride = 2, .pad = 0}, 2, 7, 7,
                 2, 1e-2);
-    check_layer("conv5x5 valid", (tr_layer_desc){.type = TR_CONV, .out = 2, .k = 5, .stride = 1, .pad = 0}, 2, 8,
+    check_layer("conv5x5 valid", (bm_layer_desc){.type = BM_CONV, .out = 2, .k = 5, .stride = 1, .pad = 0}, 2, 8,
                 8, 2, 1e-2);
     /* Winograd with 4x4 outputs: 11 examples in SGEMM groups of 4, 4 and 3 */
-    check_layer("conv3x3 winograd groups", (tr_layer_desc){.type = TR_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1},
+    check_layer("conv3x3 winograd groups", (bm_layer_desc){.type = BM_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1},
                 8, 4, 4, 11, 1e-2);
     /* the Winograd path (8+ input channels), including half tiles at odd sizes */
-    check_layer("conv3x3 winograd", (tr_layer_desc){.type = TR_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1}, 8, 5,
+    check_layer("conv3x3 winograd", (bm_layer_desc){.type = BM_CONV, .out = 3, .k = 3, .stride = 1, .pad = 1}, 8, 5,
                 7, 3, 1e-2);
-    check_layer("conv3x3 winograd valid", (tr_layer_desc){.type = TR_CONV, .out = 2, .k = 3, .stride = 1, .pad = 0},
+    check_layer("conv3x3 winograd valid", (bm_layer_desc){.type = BM_CONV, .out = 2, .k = 3, .stride = 1, .pad = 0},
                 8, 6, 5, 2, 1e-2);
-    check_layer("bn conv", (tr_layer_desc){.type = TR_BN}, 3, 4, 4, 4, 2e-2);
-    check_layer("bn dense", (tr_layer_desc){.type = TR_BN}, 6, 1, 1, 8, 2e-2);
-    check_layer("relu", (tr_layer_desc){.type = TR_RELU}, 3, 4, 4, 2, 1e-2);
-    check_layer("htanh", (tr_layer_desc){.type = TR_HTANH}, 3, 4, 4, 2, 1e-2);
-    check_layer("maxpool2", (tr_layer_desc){.type = TR_MAXPOOL, .k = 2}, 2, 6, 7, 2, 1e-2);
-    check_layer("maxpool3", (tr_layer_desc){.type = TR_MAXPOOL, .k = 3}, 2, 6, 6, 2, 1e-2);
-    check_layer("dropout", (tr_layer_desc){.type = TR_DROPOUT, .drop_p = 0.4f}, 3, 3, 3, 2, 1e-2);
+    check_layer("bn conv", (bm_layer_desc){.type = BM_BN}, 3, 4, 4, 4, 2e-2);
+    check_layer("bn dense", (bm_layer_desc){.type = BM_BN}, 6, 1, 1, 8, 2e-2);
+    check_layer("relu", (bm_layer_desc){.type = BM_RELU}, 3, 4, 4, 2, 1e-2);
+    check_layer("htanh", (bm_layer_desc){.type = BM_HTANH}, 3, 4, 4, 2, 1e-2);
+    check_layer("maxpool2", (bm_layer_desc){.type = BM_MAXPOOL, .k = 2}, 2, 6, 7, 2, 1e-2);
+    check_layer("maxpool3", (bm_layer_desc){.type = BM_MAXPOOL, .k = 3}, 2, 6, 6, 2, 1e-2);
+    check_layer("dropout", (bm_layer_desc){.type = BM_DROPOUT, .drop_p = 0.4f}, 3, 3, 3, 2, 1e-2);
     check_ste();
     check_xent();
     check_model();

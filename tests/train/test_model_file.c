@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "model_file.h"
-#include "nn.h"
-#include "sq_reg.h"
+#include "train/model_file.h"
+#include "train/nn.h"
+#include "train/sq_reg.h"
 #include "test_util.h"
 
 static char dir[64];
@@ -60,7 +60,7 @@ static int rejects(const char *p)
         tr_model_free(&m);
         return 0;
     }
-    return strstr(tr_error(), p) != NULL;   /* the message names the file */
+    return strstr(bm_error(), p) != NULL;   /* the message names the file */
 }
 
 int main(void)
@@ -68,30 +68,30 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/bitern-test-btn-XXXXXX");
     if (!mkdtemp(dir))
         return 2;
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int nd;
     /* fan-ins 27, 400 and 100 exercise partial last words of B1 and T2 rows. */
-    CHECK(tr_spec_parse("conv3x3:8,bn,relu,pool2,conv5x5:16:p2,bn,relu,pool2,fc:100,bn,htanh,fc:10", &d, &nd) == 0,
-          "%s", tr_error());
+    CHECK(bm_spec_parse("conv3x3:8,bn,relu,pool2,conv5x5:16:p2,bn,relu,pool2,fc:100,bn,htanh,fc:10", &d, &nd) == 0,
+          "%s", bm_error());
     tr_model m;
-    tr_rng rng;
-    tr_rng_seed(&rng, 3);
-    CHECK(tr_model_build(&m, d, nd, 3, 20, 20, 10, 4, &rng) == 0, "%s", tr_error());
+    bm_rng rng;
+    bm_rng_seed(&rng, 3);
+    CHECK(tr_model_build(&m, d, nd, 3, 20, 20, 10, 4, &rng) == 0, "%s", bm_error());
     tr_model_mark_quantizable(&m, 0);
     for (int k = 0; k < 3; k++) {
         m.in_mean[k] = 0.1f * (float)(k + 1);
         m.in_std[k] = 0.2f * (float)(k + 1);
     }
     /* conv2 binary per channel, fc:100 ternary (SQ threshold, per layer); first and last stay float. */
-    m.layers[4].depth = TR_DEPTH_BINARY;
-    m.layers[8].depth = TR_DEPTH_TERNARY;
+    m.layers[4].depth = BM_DEPTH_BINARY;
+    m.layers[8].depth = BM_DEPTH_TERNARY;
     m.layers[8].per_channel = 0;
     m.layers[8].beta = 1.0f;
     m.layers[8].sq_s = 0.0f;
     tr_model_quantize_weights(&m);
     float x[4 * 1200];
     for (int i = 0; i < 4 * 1200; i++)
-        x[i] = tr_rng_normal(&rng);
+        x[i] = bm_rng_normal(&rng);
     m.rng = &rng;
     tr_model_forward(&m, x, 4, 1);   /* give BN non-trivial running statistics */
     for (int i = 0; i < m.n; i++)
@@ -100,10 +100,10 @@ int main(void)
                 m.layers[i].b[j] = 0.01f * (float)j;
     float ref[40];
     memcpy(ref, tr_model_forward(&m, x, 4, 0), sizeof ref);
-    CHECK(tr_model_save(&m, path("m.btn")) == 0, "save: %s", tr_error());
+    CHECK(tr_model_save(&m, path("m.btn")) == 0, "save: %s", bm_error());
 
     tr_model l;
-    CHECK(tr_model_load(path("m.btn"), &l, 4) == 0, "load: %s", tr_error());
+    CHECK(tr_model_load(path("m.btn"), &l, 4) == 0, "load: %s", bm_error());
     if (l.n == m.n) {
         const float *out = tr_model_forward(&l, x, 4, 0);
         CHECK(memcmp(out, ref, sizeof ref) == 0, "outputs differ after round trip (%g vs %g)", out[0], ref[0]);
@@ -115,7 +115,7 @@ int main(void)
         CHECK(l.layers[8].beta == 1.0f, "beta stored");
         CHECK(l.in_mean[2] == m.in_mean[2] && l.in_std[1] == m.in_std[1], "normalisation stored");
         /* Saving the loaded model gives the same bytes. */
-        CHECK(tr_model_save(&l, path("m2.btn")) == 0, "resave: %s", tr_error());
+        CHECK(tr_model_save(&l, path("m2.btn")) == 0, "resave: %s", bm_error());
         size_t n1, n2;
         uint8_t *a = slurp(path("m.btn"), &n1), *b = slurp(path("m2.btn"), &n2);
         CHECK(n1 == n2 && memcmp(a, b, n1) == 0, "resaved file differs");
@@ -155,14 +155,14 @@ int main(void)
         memcpy(buf, good, n);
         memcpy(buf + edits[e].off, &edits[e].v, 4);
         spit(path("e.btn"), buf, n, 1);
-        CHECK(rejects(path("e.btn")), "edit of %s accepted: %s", edits[e].what, tr_error());
+        CHECK(rejects(path("e.btn")), "edit of %s accepted: %s", edits[e].what, bm_error());
     }
-    tr_rng_seed(&rng, 77);
+    bm_rng_seed(&rng, 77);
     int accepted = 0;
     for (int it = 0; it < 400; it++) {
         memcpy(buf, good, n);
-        size_t off = tr_rng_below(&rng, n < 600 ? (uint32_t)n - 8 : 600);
-        buf[off] = (uint8_t)tr_rng_next(&rng);
+        size_t off = bm_rng_below(&rng, n < 600 ? (uint32_t)n - 8 : 600);
+        buf[off] = (uint8_t)bm_rng_next(&rng);
         spit(path("r.btn"), buf, n, 1);
         tr_model t;
         if (tr_model_load(path("r.btn"), &t, 4) == 0) {
@@ -179,7 +179,7 @@ int main(void)
     CHECK(rejects(path("l.btn")), "trailing bytes accepted");
     /* Not a model / missing. */
     spit(path("j.btn"), (const uint8_t *)"{\"json\": true}\n", 15, 0);
-    CHECK(rejects(path("j.btn")) && strstr(tr_error(), "bad magic"), "json file: %s", tr_error());
+    CHECK(rejects(path("j.btn")) && strstr(bm_error(), "bad magic"), "json file: %s", bm_error());
     CHECK(rejects(path("missing.btn")), "missing file");
     free(longer);
     free(buf);

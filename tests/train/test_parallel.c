@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
+#include "train/nn.h"
 #include "test_util.h"
 
 #define N 13   /* examples: odd, so no split is even */
@@ -16,17 +16,17 @@
 static int same(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof *a) == 0; }
 
 /* One training step's forward and backward at a thread count; returns the model for inspection. */
-static void step(tr_model *m, const tr_layer_desc *d, int nd, int threads, const float *x, const float *dlog,
+static void step(tr_model *m, const bm_layer_desc *d, int nd, int threads, const float *x, const float *dlog,
                  int fuse)
 {
-    tr_rng init;
-    tr_rng_seed(&init, 7);
+    bm_rng init;
+    bm_rng_seed(&init, 7);
     if (tr_model_build(m, d, nd, 3, 32, 32, 10, N, &init) < 0) {
-        CHECK(0, "build: %s", tr_error());
+        CHECK(0, "build: %s", bm_error());
         exit(1);
     }
     for (int i = 0; i < m->n; i++) {
-        m->layers[i].nthreads = m->layers[i].type == TR_CONV ? 1 : threads;
+        m->layers[i].nthreads = m->layers[i].type == BM_CONV ? 1 : threads;
         if (!fuse)
             m->layers[i].relu_y = NULL;
     }
@@ -39,19 +39,19 @@ static void step(tr_model *m, const tr_layer_desc *d, int nd, int threads, const
 
 int main(void)
 {
-    tr_layer_desc *d;
+    bm_layer_desc *d;
     int nd;
     /* 3x32x32 inputs. Above the grain: the first bn (5 channels of 13 x 30x30 values), relu (58,500 values) and pool
      * (65 planes of 30x30); below it: the second block (15x15), the dense layers' bn (19 channels of 13 values). */
-    if (tr_spec_parse("conv3x3:5:p0,bn,relu,pool2,conv3x3:7,bn,htanh,fc:19,bn,relu,fc:10", &d, &nd) < 0)
+    if (bm_spec_parse("conv3x3:5:p0,bn,relu,pool2,conv3x3:7,bn,htanh,fc:19,bn,relu,fc:10", &d, &nd) < 0)
         return 2;
-    tr_rng r;
-    tr_rng_seed(&r, 3);
+    bm_rng r;
+    bm_rng_seed(&r, 3);
     float *x = malloc(N * 3 * 32 * 32 * sizeof(float)), *dl = malloc(N * 10 * sizeof(float));
     for (int i = 0; i < N * 3 * 32 * 32; i++)
-        x[i] = tr_rng_normal(&r);
+        x[i] = bm_rng_normal(&r);
     for (int i = 0; i < N * 10; i++)
-        dl[i] = tr_rng_normal(&r) * 0.1f;
+        dl[i] = bm_rng_normal(&r) * 0.1f;
     tr_model ref;
     step(&ref, d, nd, 1, x, dl, 1);
     CHECK(ref.layers[1].relu_y && ref.layers[8].relu_y && !ref.layers[5].relu_y, "bn + relu fused, bn + htanh not");
@@ -63,14 +63,14 @@ int main(void)
         tr_layer *a = &sep.layers[i], *b = &ref.layers[i];
         size_t in = (size_t)N * tr_layer_in_size(a), out = (size_t)N * tr_layer_out_size(a);
         if (!b->relu_y)
-            CHECK(same(a->y, b->y, out), "fused bn+relu: layer %d (%s) output", i, tr_ltype_name(a->type));
+            CHECK(same(a->y, b->y, out), "fused bn+relu: layer %d (%s) output", i, bm_ltype_name(a->type));
         if (i > 0 && !ref.layers[i - 1].relu_y)
-            CHECK(same(a->dx, b->dx, in), "fused bn+relu: layer %d (%s) input gradient", i, tr_ltype_name(a->type));
-        if (a->type == TR_BN)
+            CHECK(same(a->dx, b->dx, in), "fused bn+relu: layer %d (%s) input gradient", i, bm_ltype_name(a->type));
+        if (a->type == BM_BN)
             CHECK(same(a->rmean, b->rmean, a->in_c) && same(a->rvar, b->rvar, a->in_c) &&
                   same(a->ggamma, b->ggamma, a->in_c) && same(a->gbshift, b->gbshift, a->in_c),
                   "fused bn+relu: layer %d bn statistics or gradients", i);
-        if (a->type == TR_CONV || a->type == TR_DENSE)
+        if (a->type == BM_CONV || a->type == BM_DENSE)
             CHECK(same(a->gw, b->gw, a->nw), "fused bn+relu: layer %d weight gradient", i);
     }
     tr_model_free(&sep);
@@ -90,16 +90,16 @@ int main(void)
         for (int i = 0; i < m.n; i++) {
             tr_layer *a = &ref.layers[i], *b = &m.layers[i];
             size_t in = (size_t)N * tr_layer_in_size(a), out = (size_t)N * tr_layer_out_size(a);
-            CHECK(same(a->y, b->y, out), "%d threads: layer %d (%s) output", counts[k], i, tr_ltype_name(a->type));
+            CHECK(same(a->y, b->y, out), "%d threads: layer %d (%s) output", counts[k], i, bm_ltype_name(a->type));
             if (i > 0)
                 CHECK(same(a->dx, b->dx, in), "%d threads: layer %d (%s) input gradient", counts[k], i,
-                      tr_ltype_name(a->type));
-            if (a->type == TR_BN) {
+                      bm_ltype_name(a->type));
+            if (a->type == BM_BN) {
                 size_t C = (size_t)a->in_c;
                 CHECK(same(a->rmean, b->rmean, C) && same(a->rvar, b->rvar, C) && same(a->ggamma, b->ggamma, C) &&
                       same(a->gbshift, b->gbshift, C), "%d threads: layer %d bn statistics or gradients", counts[k], i);
             }
-            if (a->type == TR_CONV || a->type == TR_DENSE)
+            if (a->type == BM_CONV || a->type == BM_DENSE)
                 CHECK(same(a->gw, b->gw, a->nw), "%d threads: layer %d weight gradient", counts[k], i);
         }
         tr_model_free(&m);

@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model_file.h"
-#include "train.h"
-#include "util.h"
+#include "train/model_file.h"
+#include "train/train.h"
+#include "model/util.h"
 #include "test_util.h"
+#include "tools/openblas_core.h"
 
 static const char *data_dir;
 static char dir[64];
@@ -69,7 +70,7 @@ static void check_depths(const char *file, int quant_all, int allow_binary, int 
 {
     tr_model m;
     if (tr_model_load(file, &m, 1) < 0) {
-        CHECK(0, "load %s: %s", file, tr_error());
+        CHECK(0, "load %s: %s", file, bm_error());
         return;
     }
     int first = -1, last = -1;
@@ -95,7 +96,7 @@ static void check_depths(const char *file, int quant_all, int allow_binary, int 
 
 int main(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();   /* the AVX-512 GEMM kernels instead of OpenBLAS's SSE3 fallback */
+    bitern_openblas_reexec("test");   /* the AVX-512 GEMM kernels instead of OpenBLAS's SSE3 fallback */
     /* $BITERN_DATA, as users set it, over the directory meson passes (-Ddata_dir, default ../shared/data). */
     data_dir = getenv("BITERN_DATA") ? getenv("BITERN_DATA") : argc > 1 ? argv[1] : "../shared/data";
     snprintf(dir, sizeof dir, "/tmp/bitern-test-smoke-XXXXXX");
@@ -107,7 +108,7 @@ int main(int argc, char **argv)
     tr_config c = base();
     c.epochs = 1;
     c.out = path("mlp.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "mlp: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "mlp: %s", bm_error());
     fprintf(stderr, "mlp 1 epoch: test accuracy %.4f\n", acc);
     CHECK(acc >= 0.97, "mlp accuracy %.4f < 0.97", acc);
 
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < 3; k++) {
         c = base();
         c.quant = q3[k];
-        CHECK(tr_train_run(&c, &acc_q[k]) == 0, "mlp %s: %s", tr_quant_name(q3[k]), tr_error());
+        CHECK(tr_train_run(&c, &acc_q[k]) == 0, "mlp %s: %s", tr_quant_name(q3[k]), bm_error());
     }
     fprintf(stderr, "mlp 1 epoch: sq %.4f binary %.4f ternary %.4f\n", acc_q[0], acc_q[1], acc_q[2]);
     CHECK(acc_q[0] >= (acc_q[1] > acc_q[2] ? acc_q[1] : acc_q[2]) - 0.01, "sq %.4f lost more than a point at the freeze",
@@ -134,17 +135,17 @@ int main(int argc, char **argv)
     c.limit_train = 2000;
     c.lr = 1e-8f;
     c.init = path("mlp.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "init: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "init: %s", bm_error());
     fprintf(stderr, "mlp from --init at lr 1e-8: test accuracy %.4f (the file: %.4f)\n", acc, acc_mlp);
     CHECK(acc > acc_mlp - 0.01 && acc < acc_mlp + 0.01, "--init: %.4f, the float model %.4f", acc, acc_mlp);
     c.init = NULL;
-    CHECK(tr_train_run(&c, &acc) == 0, "no init: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "no init: %s", bm_error());
     CHECK(acc < 0.5, "from scratch at lr 1e-8: %.4f (the --init check above proves nothing)", acc);
     c.init = path("mlp.btn");
     c.quant = TR_Q_TERNARY;
     c.ft_epochs = 1;
     c.out = path("mlp-t.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "init ternary: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "init ternary: %s", bm_error());
     fprintf(stderr, "mlp ternary from --init, no regularized epoch: test accuracy %.4f\n", acc);
     CHECK(acc > 0.9, "ternary from --init: %.4f", acc);
     check_depths(c.out, 0, 0, 1);
@@ -157,10 +158,10 @@ int main(int argc, char **argv)
     c.limit_train = 20000;
     c.out = path("sq.btn");
     c.log = path("sq.jsonl");
-    CHECK(tr_train_run(&c, &acc) == 0, "sq: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "sq: %s", bm_error());
     fprintf(stderr, "sq mlp (all layers quantized): test accuracy %.4f\n", acc);
     check_depths(c.out, 1, 1, 1);
-    CHECK(tr_evaluate_file(c.out, "mnist", data_dir, 64, &acc2, &loss) == 0, "eval: %s", tr_error());
+    CHECK(tr_evaluate_file(c.out, "mnist", data_dir, 64, &acc2, &loss) == 0, "eval: %s", bm_error());
     CHECK(acc2 == acc, "model file accuracy %.4f != reported %.4f", acc2, acc);
     CHECK(acc > 0.9, "sq accuracy %.4f", acc);
     size_t ln;
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
         c.limit_train = 3000;
         c.limit_test = 1000;
         c.out = path("base.btn");
-        CHECK(tr_train_run(&c, &acc) == 0, "%s: %s", tr_quant_name(c.quant), tr_error());
+        CHECK(tr_train_run(&c, &acc) == 0, "%s: %s", tr_quant_name(c.quant), bm_error());
         fprintf(stderr, "lenet %s (3000 examples, 2 epochs): test accuracy %.4f\n", tr_quant_name(c.quant), acc);
         CHECK(acc > 0.5, "%s accuracy %.4f", tr_quant_name(c.quant), acc);
         check_depths(c.out, 0, modes[k].bin, modes[k].ter);
@@ -197,18 +198,18 @@ int main(int argc, char **argv)
     c.limit_train = 3000;
     c.limit_test = 1000;
     c.out = path("act.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "act: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "act: %s", bm_error());
     fprintf(stderr, "lenet bc + binary activations (3000 examples, 2 epochs): test accuracy %.4f\n", acc);
     CHECK(acc > 0.5, "binary activations accuracy %.4f", acc);
     tr_model am;
     if (tr_model_load(c.out, &am, 1) == 0) {
         int signs = 0;
         for (int i = 0; i < am.n; i++)
-            signs += am.layers[i].type == TR_SIGN;
+            signs += am.layers[i].type == BM_SIGN;
         CHECK(signs == 2, "expected 2 sign layers, found %d", signs);
         tr_model_free(&am);
     } else {
-        CHECK(0, "load act.btn: %s", tr_error());
+        CHECK(0, "load act.btn: %s", bm_error());
     }
 
     /* 4. Same seed, same threads: same bytes (conv + dropout + BN + SQ path). */
@@ -220,21 +221,21 @@ int main(int argc, char **argv)
     c.limit_train = 2000;
     c.limit_test = 500;
     c.out = path("d1.btn");
-    CHECK(tr_train_run(&c, &acc) == 0, "det 1: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc) == 0, "det 1: %s", bm_error());
     c.out = path("d2.btn");
-    CHECK(tr_train_run(&c, &acc2) == 0, "det 2: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc2) == 0, "det 2: %s", bm_error());
     CHECK(acc == acc2 && same_file(path("d1.btn"), path("d2.btn")), "same seed gave different models");
     /* Two OpenBLAS threads: the same between runs too (not necessarily equal to one thread's result). */
     c.threads = 2;
     c.out = path("t1.btn");
-    CHECK(tr_train_run(&c, &acc2) == 0, "threads 1: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc2) == 0, "threads 1: %s", bm_error());
     c.out = path("t2.btn");
-    CHECK(tr_train_run(&c, &acc2) == 0, "threads 2: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc2) == 0, "threads 2: %s", bm_error());
     CHECK(same_file(path("t1.btn"), path("t2.btn")), "same seed and 2 threads gave different models");
     c.threads = 1;
     c.seed = 2;
     c.out = path("d3.btn");
-    CHECK(tr_train_run(&c, &acc2) == 0, "det 3: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc2) == 0, "det 3: %s", bm_error());
     CHECK(!same_file(path("d1.btn"), path("d3.btn")), "a different seed gave the same model");
 
     /* 5. Interrupted after epoch 1 (in the regularized phase) and after epoch 2 (the fine-tuning one starts
@@ -247,12 +248,12 @@ int main(int argc, char **argv)
         c.ckpt = path("r.ckpt");
         c.stop_after = stop;
         unlink(c.out);
-        CHECK(tr_train_run(&c, &acc2) == 0 && access(c.out, F_OK) != 0, "interrupted run: %s", tr_error());
+        CHECK(tr_train_run(&c, &acc2) == 0 && access(c.out, F_OK) != 0, "interrupted run: %s", bm_error());
         CHECK(access(c.ckpt, F_OK) == 0, "an interrupted run keeps its checkpoint");
         c.stop_after = 0;
         c.resume = path("r.ckpt");
         c.keep_ckpt = stop == 2;
-        CHECK(tr_train_run(&c, &acc2) == 0, "resume: %s", tr_error());
+        CHECK(tr_train_run(&c, &acc2) == 0, "resume: %s", bm_error());
         CHECK(acc2 == acc && same_file(path("d1.btn"), path("r.btn")), "resume after %d differs (%.4f vs %.4f)",
               stop, acc2, acc);
         CHECK((access(c.ckpt, F_OK) == 0) == c.keep_ckpt, "finished run, keep_ckpt %d: checkpoint %s", c.keep_ckpt,
@@ -272,20 +273,20 @@ int main(int argc, char **argv)
         fclose(f);
         c.out = path("x.btn");
         c.resume = path("bad.ckpt");
-        CHECK(tr_train_run(&c, &acc2) < 0 && strstr(tr_error(), "bad.ckpt") && strstr(tr_error(), "checksum"),
-              "damaged checkpoint: %s", tr_error());
+        CHECK(tr_train_run(&c, &acc2) < 0 && strstr(bm_error(), "bad.ckpt") && strstr(bm_error(), "checksum"),
+              "damaged checkpoint: %s", bm_error());
         f = fopen(path("short.ckpt"), "wb");
         fwrite(ck, 1, cn / 3, f);
         fclose(f);
         c.resume = path("short.ckpt");
-        CHECK(tr_train_run(&c, &acc2) < 0 && strstr(tr_error(), "short.ckpt"), "short checkpoint: %s", tr_error());
+        CHECK(tr_train_run(&c, &acc2) < 0 && strstr(bm_error(), "short.ckpt"), "short checkpoint: %s", bm_error());
     }
     free(ck);
     /* Resuming with other settings is refused. */
     c.out = path("x.btn");
     c.resume = path("r.ckpt");
     c.lr = 0.5f;
-    CHECK(tr_train_run(&c, &acc2) < 0 && strstr(tr_error(), "different settings"), "fingerprint: %s", tr_error());
+    CHECK(tr_train_run(&c, &acc2) < 0 && strstr(bm_error(), "different settings"), "fingerprint: %s", bm_error());
 
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

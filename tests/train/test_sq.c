@@ -3,7 +3,7 @@
  * behaviour of the scale s_l and of beta's gradient. */
 #include <math.h>
 
-#include "sq_reg.h"
+#include "train/sq_reg.h"
 #include "test_util.h"
 
 /* u0 by bisection on tan(beta)|u|^p = (1 - |u|)^p over (0, 1): independent of the closed form. */

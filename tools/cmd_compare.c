@@ -16,13 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "measure.h"
-#include "files.h"
-#include "model_file.h"
-#include "run_folder.h"
-#include "train.h"
-#include "util.h"
+#include "compare/compare.h"
+#include "compare/run_folder.h"
+#include "engine/measure.h"
+#include "model/files.h"
+#include "model/util.h"
+#include "tools/commands.h"
+#include "tools/openblas_core.h"
+#include "train/model_file.h"
+#include "train/train.h"
 
 static void usage(FILE *f)
 {
@@ -60,14 +62,14 @@ const char *cmp_kind_name(int kind)
 
 static const tr_quant_mode kind_quant[CMP_N_MODELS] = {TR_Q_FLOAT, TR_Q_BINARY, TR_Q_TERNARY, TR_Q_SQ};
 
-int cmp_load_test_set(const cmp_run *r, tr_dataset *test)
+int cmp_load_test_set(const cmp_run *r, bm_dataset *test)
 {
-    tr_dataset train = {0};
-    if (tr_dataset_load(r->dataset, r->data_dir, &train, test) < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+    bm_dataset train = {0};
+    if (bm_dataset_load(r->dataset, r->data_dir, &train, test) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return -1;
     }
-    tr_dataset_free(&train);
+    bm_dataset_free(&train);
     return 0;
 }
 
@@ -123,20 +125,20 @@ static int parse(int argc, char **argv, cmp_run *r)
                 return -1;
             }
             break;
-        case O_LIMIT_TEST: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
+        case O_LIMIT_TEST: if (bm_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
         case O_DATASET: r->dataset = s; break;
         case O_MODEL: r->model = s; break;
         case O_MODELS: r->models_dir = s; break;
         case O_OUT: r->out_dir = s; break;
         case O_DATA_DIR: r->data_dir = s; break;
-        case O_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
-        case O_Q_EPOCHS: if (tr_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
-        case O_THREADS: if (tr_parse_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
-        case O_SEED: if (tr_parse_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
-        case O_GAMMA: if (tr_parse_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
-        case O_CHECK_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
-        case O_LATENCY_N: if (tr_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
-        case O_LIMIT_TRAIN: if (tr_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
+        case O_EPOCHS: if (bm_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
+        case O_Q_EPOCHS: if (bm_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
+        case O_THREADS: if (bm_parse_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
+        case O_SEED: if (bm_parse_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
+        case O_GAMMA: if (bm_parse_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
+        case O_CHECK_N: if (bm_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
+        case O_LATENCY_N: if (bm_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
+        case O_LIMIT_TRAIN: if (bm_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
         default: return -1;
         }
     }
@@ -166,7 +168,7 @@ static int parse(int argc, char **argv, cmp_run *r)
         r->epochs = !strcmp(r->model, "cifar-cnn") ? 7 : 8;
     if (r->init_float && !r->q_epochs)
         r->q_epochs = r->epochs;
-    const char *preset = tr_spec_preset(r->model);
+    const char *preset = bm_spec_preset(r->model);
     snprintf(r->spec, sizeof r->spec, "%s", preset ? preset : r->model);
     return 0;
 }
@@ -240,15 +242,15 @@ static int train_one(const cmp_run *r, cmp_model *m, const char *resume, cmp_eta
     fprintf(stderr, "\n== bitern compare: training the %s model, %d of %d (%d epochs, %d thread%s%s%s)\n",
             cmp_kind_name(m->kind), m->kind + 1, CMP_N_MODELS, c.epochs, c.threads, c.threads > 1 ? "s" : "",
             c.init ? ", from the float model" : "", cmp_eta_text(eta, left, eta_buf, sizeof eta_buf));
-    double t0 = bte_now();
+    double t0 = bm_now();
     int trc = tr_train_run(&c, NULL);
     if (trc < 0) {
-        fprintf(stderr, "bitern compare: training the %s model failed: %s\n", cmp_kind_name(m->kind), tr_error());
+        fprintf(stderr, "bitern compare: training the %s model failed: %s\n", cmp_kind_name(m->kind), bm_error());
         return -1;
     }
     if (trc > 0)
         return 1;
-    m->train_seconds = bte_now() - t0;
+    m->train_seconds = bm_now() - t0;
     m->trained = 1;
     if (!resume)   /* a resumed run's time covers only part of its epochs */
         cmp_eta_add(eta, m->train_seconds, c.epochs);
@@ -345,8 +347,8 @@ static int check_role(const cmp_model *m, bte_engine *e)
     for (int i = 0; i < bte_n_ops(e); i++) {
         bte_op_info inf;
         bte_op_get(e, i, &inf);
-        nb += inf.depth == TR_DEPTH_BINARY;
-        nt += inf.depth == TR_DEPTH_TERNARY;
+        nb += inf.depth == BM_DEPTH_BINARY;
+        nt += inf.depth == BM_DEPTH_TERNARY;
     }
     const char *why = NULL;
     if (m->kind == CMP_FLOAT && nb + nt)
@@ -371,23 +373,23 @@ static int check_role(const cmp_model *m, bte_engine *e)
 }
 
 /* Measures one model at every level; the engine is kept in *keep for the interleaved latency pass. */
-static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, float *x, bte_engine **keep)
+static int eval_model(const cmp_run *r, cmp_model *m, const bm_dataset *test, float *x, bte_engine **keep)
 {
     const uint8_t *y = test->y;
     size_t n = test->n;
-    tr_model tm;
-    if (tr_model_load(m->path, &tm, 1) < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+    bm_model tm;
+    if (bm_model_load(m->path, &tm) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return -1;
     }
     /* The test images as this model was trained to see them: its stored normalisation, not the dataset's. */
-    tr_dataset own = *test;
+    bm_dataset own = *test;
     if (tm.in_c == test->c) {
-        tr_model_apply_norm(&tm, &own);
+        bm_model_apply_norm(&tm, &own);
         bte_dataset_floats(&own, 0, n, x);
     }
     bte_engine *e = bte_compile(&tm);
-    tr_model_free(&tm);
+    bm_model_free(&tm);
     if (!e) {
         fprintf(stderr, "bitern compare: %s: %s\n", m->path, bte_error());
         return -1;
@@ -401,9 +403,9 @@ static int eval_model(const cmp_run *r, cmp_model *m, const tr_dataset *test, fl
                 r->dataset, test->c, test->h, test->w);
         goto out;
     }
-    if (nc != TR_NUM_CLASSES) {
+    if (nc != BM_NUM_CLASSES) {
         fprintf(stderr, "bitern compare: %s has %d outputs, %s has %d classes\n", m->path, nc, r->dataset,
-                TR_NUM_CLASSES);
+                BM_NUM_CLASSES);
         goto out;
     }
     bte_model_size(e, &m->size);
@@ -511,18 +513,18 @@ static int check_models_folder(const cmp_run *r, const char *out_dir)
 {
     if (cmp_folder_check(r->models_dir, folder_names, 8) < 0)
         return -1;
-    tr_path_set ps = {0};
+    bm_path_set ps = {0};
     char in[8][4200], out[4][4200];
     for (int i = 0; i < 8; i++) {
         snprintf(in[i], sizeof in[i], "%s/%s", r->models_dir, folder_names[i]);
-        tr_paths_add(&ps, "the model folder's", in[i], 0, 0);
+        bm_paths_add(&ps, "the model folder's", in[i], 0, 0);
     }
     for (int i = 0; i < 4; i++) {
         snprintf(out[i], sizeof out[i], "%s/%s", out_dir, i < 3 ? result_names[i] : CMP_FOLDER_MANIFEST);
-        tr_paths_add(&ps, "the results'", out[i], 1, 0);
+        bm_paths_add(&ps, "the results'", out[i], 1, 0);
     }
-    if (tr_paths_check(&ps) < 0) {
-        fprintf(stderr, "bitern compare: %s\n", tr_error());
+    if (bm_paths_check(&ps) < 0) {
+        fprintf(stderr, "bitern compare: %s\n", bm_error());
         return -1;
     }
     return 0;
@@ -572,7 +574,7 @@ static int interleaved_latency(cmp_run *r, bte_engine **e, const float *x, size_
 {
     size_t L = (size_t)r->lat_n < n ? (size_t)r->lat_n : n;
     double *lat = malloc(CMP_N_MODELS * L * sizeof(double));
-    float logits[TR_NUM_CLASSES];
+    float logits[BM_NUM_CLASSES];
     if (!lat) {
         fprintf(stderr, "bitern compare: out of memory\n");
         return -1;
@@ -586,10 +588,10 @@ static int interleaved_latency(cmp_run *r, bte_engine **e, const float *x, size_
     }
     for (size_t i = 0; i < L; i++)
         for (int k = 0; k < CMP_N_MODELS; k++) {
-            double t0 = bte_now();
+            double t0 = bm_now();
             if (bte_forward(e[k], x + i * in_size, 1, logits) < 0)
                 goto fail;
-            lat[(size_t)k * L + i] = bte_now() - t0;
+            lat[(size_t)k * L + i] = bm_now() - t0;
         }
     for (int k = 0; k < CMP_N_MODELS; k++) {
         double *v = lat + (size_t)k * L;
@@ -622,7 +624,7 @@ static void describe_machine(cmp_run *r, int argc, char **argv)
 
 int bitern_cmd_compare(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();
+    bitern_openblas_reexec("bitern compare");
     static cmp_run run;   /* large (beta traces): not on the stack */
     cmp_run *r = &run;
     memset(r, 0, sizeof *r);
@@ -651,7 +653,7 @@ int bitern_cmd_compare(int argc, char **argv)
         return cmp_search(r);
 
     /* The dataset first: a missing one should fail now, not after an hour of training. */
-    tr_dataset test = {0};
+    bm_dataset test = {0};
     if (cmp_load_test_set(r, &test) < 0)
         return 1;
     int rc = 1;
@@ -719,7 +721,7 @@ int bitern_cmd_compare(int argc, char **argv)
         static const char *presets[] = {"mlp", "lenet", "cifar-cnn"};
         r->model = "custom";
         for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-            if (!strcmp(tr_spec_preset(presets[i]), r->spec))
+            if (!strcmp(bm_spec_preset(presets[i]), r->spec))
                 r->model = presets[i];
     }
 
@@ -761,6 +763,6 @@ out:
     for (int k = 0; k < CMP_N_MODELS; k++)
         bte_free(engines[k]);
     free(x);
-    tr_dataset_free(&test);
+    bm_dataset_free(&test);
     return rc;
 }

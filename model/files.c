@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include "files.h"
+#include "model/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "model/util.h"
 
 static const char *kind_of(mode_t m)
 {
@@ -18,52 +18,52 @@ static const char *kind_of(mode_t m)
          : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" : "not a regular file";
 }
 
-int tr_open_regular(const char *path)
+int bm_open_regular(const char *path)
 {
     /* O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one; the check below
      * then refuses it. O_NOCTTY: a terminal device must not become ours on the way. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
-        return tr_fail("%s: cannot open: %s", path, strerror(errno));
+        return bm_fail("%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
-        return tr_fail("%s: cannot stat: %s", path, strerror(e));
+        return bm_fail("%s: cannot stat: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return tr_fail("%s: is %s, not a regular file", path, kind_of(st.st_mode));
+        return bm_fail("%s: is %s, not a regular file", path, kind_of(st.st_mode));
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
         int e = errno;
         close(fd);
-        return tr_fail("%s: fcntl: %s", path, strerror(e));
+        return bm_fail("%s: fcntl: %s", path, strerror(e));
     }
     return fd;
 }
 
-FILE *tr_fopen_regular(const char *path)
+FILE *bm_fopen_regular(const char *path)
 {
-    int fd = tr_open_regular(path);
+    int fd = bm_open_regular(path);
     if (fd < 0)
         return NULL;
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        tr_fail("%s: cannot open: %s", path, strerror(errno));
+        bm_fail("%s: cannot open: %s", path, strerror(errno));
         close(fd);
     }
     return f;
 }
 
-void tr_paths_add(tr_path_set *s, const char *opt, const char *path, int output, int alias_group)
+void bm_paths_add(bm_path_set *s, const char *opt, const char *path, int output, int alias_group)
 {
     if (!path || !*path)
         return;
-    if (s->n == TR_PATHS_MAX)
+    if (s->n == BM_PATHS_MAX)
         abort();
-    s->e[s->n++] = (tr_path_entry){.opt = opt, .path = path, .output = output, .alias_group = alias_group};
+    s->e[s->n++] = (bm_path_entry){.opt = opt, .path = path, .output = output, .alias_group = alias_group};
 }
 
 /* What a path names: an existing file by (device, inode), one to be created by realpath(dir) + "/" + name. */
@@ -110,21 +110,21 @@ static int same(const path_id *a, const path_id *b)
     return a->exists ? a->dev == b->dev && a->ino == b->ino : strcmp(a->name, b->name) == 0;
 }
 
-int tr_paths_check(const tr_path_set *s)
+int bm_paths_check(const bm_path_set *s)
 {
-    path_id *ids = tr_alloc((size_t)(s->n ? s->n : 1), sizeof *ids);
+    path_id *ids = bm_alloc((size_t)(s->n ? s->n : 1), sizeof *ids);
     for (int i = 0; i < s->n; i++)
         identify(s->e[i].path, &ids[i]);
     int rc = 0;
     for (int i = 0; i < s->n && rc == 0; i++)
         for (int j = 0; j < i && rc == 0; j++) {
-            const tr_path_entry *a = &s->e[j], *b = &s->e[i];
+            const bm_path_entry *a = &s->e[j], *b = &s->e[i];
             if (!a->output && !b->output)
                 continue;
             if (a->alias_group && a->alias_group == b->alias_group)
                 continue;
             if (same(&ids[i], &ids[j]))
-                rc = tr_fail("%s %s and %s %s are the same file: an output may not name another input or "
+                rc = bm_fail("%s %s and %s %s are the same file: an output may not name another input or "
                              "output of the run", a->opt, a->path, b->opt, b->path);
         }
     free(ids);

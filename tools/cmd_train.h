@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The option parser of `bitern train`, apart from the command so that fuzz/fuzz_cli.c can reach it without
  * training anything. */
-#ifndef BITERN_TRAIN_CMD_TRAIN_H
-#define BITERN_TRAIN_CMD_TRAIN_H
+#ifndef BITERN_TOOLS_CMD_TRAIN_H
+#define BITERN_TOOLS_CMD_TRAIN_H
 
-#include "train.h"
+#include "train/train.h"
 
 /* argv[0] is "train". Fills *c (strings point into argv) and *eval (the --eval path or NULL). Returns 0, 1 after
  * printing --help, or 2 after a message on stderr; never exits. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `bitern train`: option parsing, the OpenBLAS core-type re-exec, and the call into the trainer. */
+/* `bitern train`: option parsing and the call into the trainer. */
 #include <bitern.h>
 #include <cblas.h>
 #include <errno.h>
@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd_train.h"
-#include "train.h"
-#include "util.h"
+#include "model/util.h"
+#include "tools/cmd_train.h"
+#include "tools/commands.h"
+#include "tools/openblas_core.h"
+#include "train/train.h"
 
 static void usage(FILE *f)
 {
@@ -34,56 +36,6 @@ static void usage(FILE *f)
             "  --limit-train N  --limit-test N  --quiet  --stop-after N (end early, as if interrupted)\n"
             "  --keep-ckpt      keep the checkpoint once the run has finished and written --out (else removed)\n"
             "  --eval model.btn   evaluate a saved model on --dataset's test split instead of training\n");
-}
-
-/*
- * Debian's OpenBLAS 0.3.21 does not know this CPU generation and falls back to SSE3 kernels; it reads
- * OPENBLAS_CORETYPE only while the library loads, before main. So when it is unset we set it and re-execute
- * ourselves (the original command line is in /proc/self/cmdline, whatever tool wraps this command).
- */
-void tr_ensure_openblas_coretype(void)
-{
-#if defined(__x86_64__)
-    if (getenv("OPENBLAS_CORETYPE") || getenv("BITERN_NO_REEXEC"))
-        return;
-    __builtin_cpu_init();
-    const char *core = NULL;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
-        core = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2"))
-        core = "Haswell";
-    if (!core)
-        return;
-    setenv("OPENBLAS_CORETYPE", core, 1);
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = tr_alloc(cap + 1, 1);
-    ssize_t got;
-    while ((got = read(fd, buf + n, cap - n)) > 0)
-        n += (size_t)got;
-    close(fd);
-    if (n == 0 || n == cap) {
-        free(buf);
-        return;
-    }
-    buf[n] = 0;
-    size_t argc = 0;
-    for (size_t i = 0; i < n; i++)
-        argc += buf[i] == 0;
-    char **argv = tr_alloc(argc + 1, sizeof(char *));
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < argc; i += strlen(buf + i) + 1)
-        argv[k++] = buf + i;
-    argv[k] = NULL;
-    fflush(NULL);
-    execv("/proc/self/exe", argv);
-    fprintf(stderr, "bitern train: warning: re-exec with OPENBLAS_CORETYPE=%s failed (%s); continuing with "
-                    "OpenBLAS's own choice\n", core, strerror(errno));
-    free(argv);
-    free(buf);
-#endif
 }
 
 static int pick(const char *opt, const char *v, const char *const *names, int n, int *out)
@@ -200,7 +152,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         case O_INIT: c.init = v; break;
         case O_DEPTHS: c.depths = v; break;
         case O_EVAL: eval_path = v; break;
-        case O_STOP_AFTER: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
+        case O_STOP_AFTER: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
         case O_QUANT: {
             static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn", "mixed"};
             bad = pick(opt, v, q, 7, &k);
@@ -221,12 +173,12 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         }
         case O_BUDGET_BITS: {
             float f;
-            bad = tr_parse_float("train", opt, v, 1e-3, 2, &f);
+            bad = bm_parse_float("train", opt, v, 1e-3, 2, &f);
             c.budget_bits = f;
             break;
         }
         case O_BUDGET_BYTES:
-            bad = tr_parse_long("train", opt, v, 1, 0x7fffffffffffffffL, &l);
+            bad = bm_parse_long("train", opt, v, 1, 0x7fffffffffffffffL, &l);
             c.budget_bytes = (double)l;
             break;
         case O_SCALE: {
@@ -234,25 +186,25 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             bad = pick(opt, v, n, 2, &c.per_channel);
             break;
         }
-        case O_EPOCHS: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.epochs = (int)l; break;
-        case O_FT_EPOCHS: bad = tr_parse_long("train", opt, v, 0, 100000, &l); c.ft_epochs = (int)l; break;
-        case O_BATCH: bad = tr_parse_long("train", opt, v, 1, 65536, &l); c.batch = (int)l; break;
-        case O_THREADS: bad = tr_parse_long("train", opt, v, 1, 256, &l); c.threads = (int)l; break;
-        case O_SEED: bad = tr_parse_long("train", opt, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; break;
-        case O_LR_STEP: bad = tr_parse_long("train", opt, v, 1, 100000, &l); c.lr_step = (int)l; break;
-        case O_P: bad = tr_parse_long("train", opt, v, 1, 2, &l); c.p = (int)l; break;
-        case O_AUGMENT: bad = tr_parse_long("train", opt, v, 0, 1, &l); c.augment = (int)l; break;
-        case O_LIMIT_TRAIN: bad = tr_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; break;
-        case O_LIMIT_TEST: bad = tr_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; break;
-        case O_LR: bad = tr_parse_float("train", opt, v, 1e-8, 10, &c.lr); break;
-        case O_WD: bad = tr_parse_float("train", opt, v, 0, 1, &c.wd); break;
-        case O_MOMENTUM: bad = tr_parse_float("train", opt, v, 0, 0.999, &c.momentum); break;
-        case O_LAMBDA: bad = tr_parse_float("train", opt, v, 0, 1e6, &c.lambda); break;
-        case O_GAMMA: bad = tr_parse_float("train", opt, v, 0, 1e3, &c.gamma); break;
-        case O_BETA0: bad = tr_parse_float("train", opt, v, 0.785398, 1.5707963, &c.beta0); break;
-        case O_BETA_LR: bad = tr_parse_float("train", opt, v, 0, 1, &c.beta_lr); break;
-        case O_DEPTH_THR: bad = tr_parse_float("train", opt, v, 0, 1, &c.depth_thr); break;
-        case O_U0_BIN: bad = tr_parse_float("train", opt, v, 0, 0.5, &c.u0_bin); break;
+        case O_EPOCHS: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.epochs = (int)l; break;
+        case O_FT_EPOCHS: bad = bm_parse_long("train", opt, v, 0, 100000, &l); c.ft_epochs = (int)l; break;
+        case O_BATCH: bad = bm_parse_long("train", opt, v, 1, 65536, &l); c.batch = (int)l; break;
+        case O_THREADS: bad = bm_parse_long("train", opt, v, 1, 256, &l); c.threads = (int)l; break;
+        case O_SEED: bad = bm_parse_long("train", opt, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; break;
+        case O_LR_STEP: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.lr_step = (int)l; break;
+        case O_P: bad = bm_parse_long("train", opt, v, 1, 2, &l); c.p = (int)l; break;
+        case O_AUGMENT: bad = bm_parse_long("train", opt, v, 0, 1, &l); c.augment = (int)l; break;
+        case O_LIMIT_TRAIN: bad = bm_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; break;
+        case O_LIMIT_TEST: bad = bm_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; break;
+        case O_LR: bad = bm_parse_float("train", opt, v, 1e-8, 10, &c.lr); break;
+        case O_WD: bad = bm_parse_float("train", opt, v, 0, 1, &c.wd); break;
+        case O_MOMENTUM: bad = bm_parse_float("train", opt, v, 0, 0.999, &c.momentum); break;
+        case O_LAMBDA: bad = bm_parse_float("train", opt, v, 0, 1e6, &c.lambda); break;
+        case O_GAMMA: bad = bm_parse_float("train", opt, v, 0, 1e3, &c.gamma); break;
+        case O_BETA0: bad = bm_parse_float("train", opt, v, 0.785398, 1.5707963, &c.beta0); break;
+        case O_BETA_LR: bad = bm_parse_float("train", opt, v, 0, 1, &c.beta_lr); break;
+        case O_DEPTH_THR: bad = bm_parse_float("train", opt, v, 0, 1, &c.depth_thr); break;
+        case O_U0_BIN: bad = bm_parse_float("train", opt, v, 0, 0.5, &c.u0_bin); break;
         default: bad = 1; break;
         }
         if (bad)
@@ -272,14 +224,14 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
 
 int bitern_cmd_train(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();
+    bitern_openblas_reexec("bitern train");
     tr_config c;
     const char *eval_path;
     int prc = tr_train_parse_args(argc, argv, &c, &eval_path);
     if (prc)
         return prc == 1 ? 0 : prc;
     if (!eval_path && tr_train_check_paths(&c) < 0) {
-        fprintf(stderr, "bitern train: contradictory options: %s\n", tr_error());
+        fprintf(stderr, "bitern train: contradictory options: %s\n", bm_error());
         return 2;
     }
     if (!c.quiet) {
@@ -290,7 +242,7 @@ int bitern_cmd_train(int argc, char **argv)
     if (eval_path) {
         double acc, loss;
         if (tr_evaluate_file(eval_path, c.dataset, c.data_dir, c.batch, &acc, &loss) < 0) {
-            fprintf(stderr, "bitern train: error: %s\n", tr_error());
+            fprintf(stderr, "bitern train: error: %s\n", bm_error());
             return 1;
         }
         printf("%s on %s test set: accuracy %.4f loss %.4f\n", eval_path, c.dataset, acc, loss);
@@ -300,7 +252,7 @@ int bitern_cmd_train(int argc, char **argv)
     double acc = -1.0;
     int rc = tr_train_run(&c, &acc);
     if (rc < 0) {
-        fprintf(stderr, "bitern train: error: %s\n", tr_error());
+        fprintf(stderr, "bitern train: error: %s\n", bm_error());
         return 1;
     }
     /* The result on stdout (diagnostics and progress are on stderr), even with --quiet. */

@@ -5,14 +5,34 @@
  * claim gigabytes: the buffer grows only as bytes actually arrive, so a lying header costs an error message,
  * not an allocation of what it claims.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if BITERN_HAVE_ZLIB
 #include <zlib.h>
+#else
+/* A build without zlib (the aarch64 cross build: no target zlib) reads plain IDX files through the same five calls,
+ * and names a gzip file as what it cannot read. */
+typedef FILE *gzFile;
+static gzFile gzdopen(int fd, const char *mode) { return fdopen(fd, mode); }
+static int gzread(gzFile f, void *buf, unsigned n)
+{
+    size_t r = fread(buf, 1, n, f);
+    return ferror(f) ? -1 : (int)r;
+}
+static const char *gzerror(gzFile f, int *errnum)
+{
+    *errnum = ferror(f) ? errno : 0;
+    return *errnum ? strerror(*errnum) : "";
+}
+static int gzclose(gzFile f) { return fclose(f); }
+#endif
 
-#include "data.h"
-#include "files.h"
-#include "util.h"
+#include "model/data.h"
+#include "model/files.h"
+#include "model/util.h"
 
 /* Reads exactly n bytes or reports what went wrong. */
 static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const char *what)
@@ -24,7 +44,7 @@ static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const 
         if (r < 0) {
             int errnum;
             const char *msg = gzerror(f, &errnum);
-            return tr_fail("%s: cannot read %s: %s", path, what, msg);
+            return bm_fail("%s: cannot read %s: %s", path, what, msg);
         }
         if (r == 0)
             break;
@@ -33,40 +53,46 @@ static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const 
     if (got < n) {
         int errnum;
         const char *msg = gzerror(f, &errnum);
-        return tr_fail("%s: truncated %s: expected %zu bytes, got %zu%s%s", path, what, n, got,
+        return bm_fail("%s: truncated %s: expected %zu bytes, got %zu%s%s", path, what, n, got,
                        errnum ? " (" : "", errnum ? msg : "");
     }
     return 0;
 }
 
-int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data, size_t *bytes)
+int bm_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data, size_t *bytes)
 {
     *data = NULL;
     *bytes = 0;
-    int fd = tr_open_regular(path);   /* before gz: a FIFO must be refused, not waited on */
+    int fd = bm_open_regular(path);   /* before gz: a FIFO must be refused, not waited on */
     if (fd < 0)
         return -1;
     gzFile f = gzdopen(fd, "rb");
     if (!f) {
         close(fd);
-        return tr_fail("%s: cannot open", path);
+        return bm_fail("%s: cannot open", path);
     }
     uint8_t *buf = NULL;
     uint8_t hdr[4];
     if (gz_read_exact(f, path, hdr, 4, "IDX magic") < 0)
         goto fail;
+#if !BITERN_HAVE_ZLIB
+    if (hdr[0] == 0x1f && hdr[1] == 0x8b) {
+        bm_fail("%s: a gzip file, and this build of bitern has no zlib: gunzip it first", path);
+        goto fail;
+    }
+#endif
     /* Magic: two zero bytes, a type code (0x08 = unsigned byte) and the rank. */
     if (hdr[0] != 0 || hdr[1] != 0) {
-        tr_fail("%s: bad IDX magic %02x %02x %02x %02x (not an IDX file, or corrupted)", path, hdr[0], hdr[1],
+        bm_fail("%s: bad IDX magic %02x %02x %02x %02x (not an IDX file, or corrupted)", path, hdr[0], hdr[1],
                 hdr[2], hdr[3]);
         goto fail;
     }
     if (hdr[2] != 0x08) {
-        tr_fail("%s: IDX element type 0x%02x is not unsigned byte (0x08)", path, hdr[2]);
+        bm_fail("%s: IDX element type 0x%02x is not unsigned byte (0x08)", path, hdr[2]);
         goto fail;
     }
     if (hdr[3] != want_ndims) {
-        tr_fail("%s: IDX rank %d, expected %d", path, hdr[3], want_ndims);
+        bm_fail("%s: IDX rank %d, expected %d", path, hdr[3], want_ndims);
         goto fail;
     }
     size_t total = 1;
@@ -76,11 +102,11 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
             goto fail;
         dims[i] = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
         if (dims[i] == 0) {
-            tr_fail("%s: IDX dimension %d is zero", path, i);
+            bm_fail("%s: IDX dimension %d is zero", path, i);
             goto fail;
         }
-        if (tr_mul(total, dims[i], &total) < 0) {
-            tr_fail("%s: IDX dimensions overflow size_t when multiplied", path);
+        if (bm_mul(total, dims[i], &total) < 0) {
+            bm_fail("%s: IDX dimensions overflow size_t when multiplied", path);
             goto fail;
         }
     }
@@ -91,7 +117,7 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
             size_t ncap = cap ? cap * 2 : (1u << 20);
             if (ncap > total || ncap < cap)
                 ncap = total;
-            buf = tr_realloc(buf, ncap, 1);
+            buf = bm_realloc(buf, ncap, 1);
             cap = ncap;
         }
         want = cap - got;
@@ -100,7 +126,7 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
         int r = gzread(f, buf + got, (unsigned)want);
         if (r < 0) {
             int errnum;
-            tr_fail("%s: cannot read IDX data: %s", path, gzerror(f, &errnum));
+            bm_fail("%s: cannot read IDX data: %s", path, gzerror(f, &errnum));
             goto fail;
         }
         if (r == 0)
@@ -110,7 +136,7 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
     if (got < total) {
         int errnum;
         const char *msg = gzerror(f, &errnum);
-        tr_fail("%s: truncated IDX data: header says %zu bytes, file has %zu%s%s%s", path, total, got,
+        bm_fail("%s: truncated IDX data: header says %zu bytes, file has %zu%s%s%s", path, total, got,
                 errnum ? " (" : "", errnum ? msg : "", errnum ? ")" : "");
         goto fail;
     }
@@ -119,9 +145,9 @@ int tr_idx_read(const char *path, int want_ndims, uint32_t *dims, uint8_t **data
     if (r != 0) {
         int errnum;
         if (r < 0)
-            tr_fail("%s: error after IDX data: %s", path, gzerror(f, &errnum));
+            bm_fail("%s: error after IDX data: %s", path, gzerror(f, &errnum));
         else
-            tr_fail("%s: trailing bytes after the %zu bytes of IDX data the header announces", path, total);
+            bm_fail("%s: trailing bytes after the %zu bytes of IDX data the header announces", path, total);
         goto fail;
     }
     gzclose(f);
@@ -134,29 +160,29 @@ fail:
     return -1;
 }
 
-int tr_idx_load_pair(const char *images, const char *labels, tr_dataset *out)
+int bm_idx_load_pair(const char *images, const char *labels, bm_dataset *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t idim[3], ldim[1];
     uint8_t *x = NULL, *y = NULL;
     size_t xb, yb;
-    if (tr_idx_read(images, 3, idim, &x, &xb) < 0)
+    if (bm_idx_read(images, 3, idim, &x, &xb) < 0)
         return -1;
-    if (tr_idx_read(labels, 1, ldim, &y, &yb) < 0) {
+    if (bm_idx_read(labels, 1, ldim, &y, &yb) < 0) {
         free(x);
         return -1;
     }
     if (idim[1] > 4096 || idim[2] > 4096) {
-        tr_fail("%s: implausible image size %ux%u", images, idim[1], idim[2]);
+        bm_fail("%s: implausible image size %ux%u", images, idim[1], idim[2]);
         goto fail;
     }
     if (idim[0] != ldim[0]) {
-        tr_fail("%s has %u images but %s has %u labels", images, idim[0], labels, ldim[0]);
+        bm_fail("%s has %u images but %s has %u labels", images, idim[0], labels, ldim[0]);
         goto fail;
     }
     for (size_t i = 0; i < yb; i++) {
-        if (y[i] >= TR_NUM_CLASSES) {
-            tr_fail("%s: label %u of example %zu is not below %d", labels, y[i], i, TR_NUM_CLASSES);
+        if (y[i] >= BM_NUM_CLASSES) {
+            bm_fail("%s: label %u of example %zu is not below %d", labels, y[i], i, BM_NUM_CLASSES);
             goto fail;
         }
     }
@@ -175,14 +201,14 @@ fail:
     return -1;
 }
 
-void tr_dataset_free(tr_dataset *d)
+void bm_dataset_free(bm_dataset *d)
 {
     free(d->x);
     free(d->y);
     memset(d, 0, sizeof *d);
 }
 
-void tr_dataset_truncate(tr_dataset *d, size_t n)
+void bm_dataset_truncate(bm_dataset *d, size_t n)
 {
     if (n < d->n)
         d->n = n;

@@ -2,45 +2,45 @@
 /*
  * The two rules every bitern command follows for the files it names:
  *
- *  - Reading: tr_open_regular opens a file for reading only if it is a regular file, deciding that before any
+ *  - Reading: bm_open_regular opens a file for reading only if it is a regular file, deciding that before any
  *    blocking open (a FIFO given as a model, a log or a dataset would block open() forever; a device would be
  *    read without end). Every file bitern reads goes through it.
- *  - Identity: the paths of one command run (inputs and outputs) are collected in a tr_path_set, and the run is
+ *  - Identity: the paths of one command run (inputs and outputs) are collected in a bm_path_set, and the run is
  *    refused when an output names another input or output of it: `--init f.btn --log f.btn` would otherwise
  *    overwrite the model it reads with a log. Files that exist are compared by device and inode (hard links,
  *    symlinks, `./a` and `a` are all caught), files to be created by their normalised absolute path (the
  *    realpath of the directory, plus the name).
  */
-#ifndef BITERN_TRAIN_FILES_H
-#define BITERN_TRAIN_FILES_H
+#ifndef BITERN_MODEL_FILES_H
+#define BITERN_MODEL_FILES_H
 
 #include <stdio.h>
 #include <sys/types.h>
 
-/* A read-only descriptor of a regular file, or -1 with tr_error() set ("PATH: cannot open: ..." or
+/* A read-only descriptor of a regular file, or -1 with bm_error() set ("PATH: cannot open: ..." or
  * "PATH: is a FIFO, not a regular file"). */
-int tr_open_regular(const char *path);
+int bm_open_regular(const char *path);
 /* The same as a stdio stream ("rb"). */
-FILE *tr_fopen_regular(const char *path);
+FILE *bm_fopen_regular(const char *path);
 
-#define TR_PATHS_MAX 24
+#define BM_PATHS_MAX 24
 
-typedef struct tr_path_entry {
+typedef struct bm_path_entry {
     const char *opt;      /* "--out", "--log", ... as the message names it */
     const char *path;
     int output;
     int alias_group;      /* nonzero: may name the same file as another entry of the same group */
-} tr_path_entry;
+} bm_path_entry;
 
-typedef struct tr_path_set {
+typedef struct bm_path_set {
     int n;
-    tr_path_entry e[TR_PATHS_MAX];
-} tr_path_set;
+    bm_path_entry e[BM_PATHS_MAX];
+} bm_path_set;
 
-/* Adds a path (ignored when NULL or empty). Entries beyond TR_PATHS_MAX abort: a programming error. */
-void tr_paths_add(tr_path_set *s, const char *opt, const char *path, int output, int alias_group);
-/* 0, or -1 with tr_error() naming both options, when an output is the same file as another entry (outside its
+/* Adds a path (ignored when NULL or empty). Entries beyond BM_PATHS_MAX abort: a programming error. */
+void bm_paths_add(bm_path_set *s, const char *opt, const char *path, int output, int alias_group);
+/* 0, or -1 with bm_error() naming both options, when an output is the same file as another entry (outside its
  * alias group). */
-int tr_paths_check(const tr_path_set *s);
+int bm_paths_check(const bm_path_set *s);
 
 #endif

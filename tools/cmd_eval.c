@@ -3,7 +3,6 @@
  * `bitern eval model.btn --dataset D`: accuracy of the engine on the test split, batch-1 latency (median, p99),
  * batch-64 throughput for 1..T threads, model size, and where the time goes per op.
  */
-#include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,14 +11,14 @@
 
 #include <bitern.h>
 
-#include "cmd_eval.h"
-#include "engine.h"
-#include "json_out.h"
-#include "measure.h"
-#include "files.h"
-#include "model_file.h"
-#include "serial.h"
-#include "train.h"
+#include "engine/engine.h"
+#include "engine/json_out.h"
+#include "engine/measure.h"
+#include "model/btn.h"
+#include "model/files.h"
+#include "model/serial.h"
+#include "model/util.h"
+#include "tools/cmd_eval.h"
 
 
 static void usage(FILE *f)
@@ -38,7 +37,7 @@ static void usage(FILE *f)
 
 static const char *depth_name(int d)
 {
-    return d == TR_DEPTH_FLOAT ? "float" : d == TR_DEPTH_BINARY ? "binary" : d == TR_DEPTH_TERNARY ? "ternary" : "-";
+    return d == BM_DEPTH_FLOAT ? "float" : d == BM_DEPTH_BINARY ? "binary" : d == BM_DEPTH_TERNARY ? "ternary" : "-";
 }
 
 typedef bte_eval_opts opts;
@@ -67,9 +66,9 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         case O_DATA_DIR: o->data_dir = v; break;
         case O_ISA: o->isa = v; break;
         case O_PREDICTIONS: o->predictions = v; break;
-        case O_THREADS: if (tr_parse_long("eval", "--threads", v, 1, 256, &o->threads) < 0) return -1; break;
-        case O_LIMIT: if (tr_parse_long("eval", "--limit", v, 1, 1L << 30, &o->limit) < 0) return -1; break;
-        case O_LATENCY_N: if (tr_parse_long("eval", "--latency-n", v, 1, 1L << 30, &o->lat_n) < 0) return -1; break;
+        case O_THREADS: if (bm_parse_long("eval", "--threads", v, 1, 256, &o->threads) < 0) return -1; break;
+        case O_LIMIT: if (bm_parse_long("eval", "--limit", v, 1, 1L << 30, &o->limit) < 0) return -1; break;
+        case O_LATENCY_N: if (bm_parse_long("eval", "--latency-n", v, 1, 1L << 30, &o->lat_n) < 0) return -1; break;
         default: return -1;
         }
     }
@@ -97,12 +96,12 @@ static int write_predictions(const char *path, const int *pred, size_t n)
 {
     char *buf = malloc(n * 4 + 1);
     if (!buf)
-        return tr_fail("out of memory for %zu predictions", n);
+        return bm_fail("out of memory for %zu predictions", n);
     size_t len = 0;
     for (size_t i = 0; i < n; i++)
         len += (size_t)sprintf(buf + len, "%d\n", pred[i]);   /* classes are < 1000: at most 4 bytes a line */
     const void *parts[1] = {buf};
-    int rc = tr_write_file_atomic(path, parts, &len, 1);
+    int rc = bm_write_file_atomic(path, parts, &len, 1);
     free(buf);
     return rc;
 }
@@ -122,8 +121,7 @@ static void report_text(const opts *o, bte_engine *e, const bte_results *r)
 {
     bte_size z;
     bte_model_size(e, &z);
-    printf("model %s on %s (%zu test images), kernels %s, OpenBLAS core %s\n", o->model, o->dataset, r->n,
-           bitern_isa_name(), openblas_get_corename());
+    printf("model %s on %s (%zu test images), kernels %s\n", o->model, o->dataset, r->n, bitern_isa_name());
     printf("accuracy        %.2f%%\n", 100.0 * r->acc);
     printf("latency batch 1 median %.1f us, p99 %.1f us (%zu images, 1 thread)\n", 1e6 * r->lat_med, 1e6 * r->lat_p99,
            r->lat_n);
@@ -159,8 +157,7 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
     bte_json_str(stdout, o->model);
     printf(",\"dataset\":");
     bte_json_str(stdout, o->dataset);
-    printf(",\"isa\":\"%s\",\"openblas_core\":", bitern_isa_name());
-    bte_json_str(stdout, openblas_get_corename());
+    printf(",\"isa\":\"%s\"", bitern_isa_name());
     printf(",\"images\":%zu,\"accuracy\":%.6f", r->n, r->acc);
     printf(",\"latency_batch1\":{\"images\":%zu,\"median_us\":%.3f,\"p99_us\":%.3f}", r->lat_n, 1e6 * r->lat_med,
            1e6 * r->lat_p99);
@@ -196,7 +193,6 @@ static void report_json(const opts *o, bte_engine *e, const bte_results *r)
 
 int bitern_cmd_eval(int argc, char **argv)
 {
-    tr_ensure_openblas_coretype();
     opts o;
     int prc = bte_eval_parse_args(argc, argv, &o);
     if (prc)
@@ -207,43 +203,41 @@ int bitern_cmd_eval(int argc, char **argv)
     }
     if (o.predictions) {
         /* the one output: it must not name the model or a dataset file (an aliased path would overwrite them) */
-        tr_path_set ps = {0};
-        tr_paths_add(&ps, "the model", o.model, 0, 0);
-        tr_paths_add(&ps, "--predictions", o.predictions, 1, 0);
-        char data[TR_DATASET_MAX_FILES][TR_DATA_PATH_MAX];
-        int nd = tr_dataset_files(o.dataset, o.data_dir, data);
+        bm_path_set ps = {0};
+        bm_paths_add(&ps, "the model", o.model, 0, 0);
+        bm_paths_add(&ps, "--predictions", o.predictions, 1, 0);
+        char data[BM_DATASET_MAX_FILES][BM_DATA_PATH_MAX];
+        int nd = bm_dataset_files(o.dataset, o.data_dir, data);
         for (int i = 0; i < nd; i++)
-            tr_paths_add(&ps, "the dataset file", data[i], 0, 0);
-        if (tr_paths_check(&ps) < 0 || tr_check_writable("--predictions", o.predictions, 1) < 0) {
-            fprintf(stderr, "bitern eval: %s\n", tr_error());
+            bm_paths_add(&ps, "the dataset file", data[i], 0, 0);
+        if (bm_paths_check(&ps) < 0 || bm_check_writable("--predictions", o.predictions, 1) < 0) {
+            fprintf(stderr, "bitern eval: %s\n", bm_error());
             return 2;
         }
     }
-    /* Our threads split the batch: OpenBLAS threads under them would only fight for the same cores. */
-    openblas_set_num_threads(1);
-    tr_dataset train = {0}, test = {0};
+    bm_dataset train = {0}, test = {0};
     float *x = NULL;
     bte_results r = {0};
     int rc = 1;
     /* The model is kept until the dataset is there: its stored input normalisation is what the test images
-     * must get (tr_model_apply_norm), as train --eval gives them. */
-    tr_model m;
-    if (tr_model_load(o.model, &m, 1) < 0) {
-        fprintf(stderr, "bitern eval: %s\n", tr_error());
+     * must get (bm_model_apply_norm), as train --eval gives them. */
+    bm_model m;
+    if (bm_model_load(o.model, &m) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", bm_error());
         return 1;
     }
     bte_engine *e = bte_compile(&m);
     if (!e) {
         fprintf(stderr, "bitern eval: %s\n", bte_error());
-        tr_model_free(&m);
+        bm_model_free(&m);
         return 1;
     }
-    if (tr_dataset_load(o.dataset, o.data_dir, &train, &test) < 0) {
-        fprintf(stderr, "bitern eval: %s\n", tr_error());
+    if (bm_dataset_load(o.dataset, o.data_dir, &train, &test) < 0) {
+        fprintf(stderr, "bitern eval: %s\n", bm_error());
         goto out;
     }
-    tr_dataset_free(&train);
-    tr_model_apply_norm(&m, &test);
+    bm_dataset_free(&train);
+    bm_model_apply_norm(&m, &test);
     int ic, ih, iw, nc;
     bte_shape(e, &ic, &ih, &iw, &nc);
     if (test.c != ic || test.h != ih || test.w != iw) {
@@ -251,9 +245,9 @@ int bitern_cmd_eval(int argc, char **argv)
                 test.c, test.h, test.w);
         goto out;
     }
-    if (nc != TR_NUM_CLASSES) {
+    if (nc != BM_NUM_CLASSES) {
         fprintf(stderr, "bitern eval: %s has %d outputs, %s has %d classes\n", o.model, nc, o.dataset,
-                TR_NUM_CLASSES);
+                BM_NUM_CLASSES);
         goto out;
     }
     size_t n = test.n;
@@ -275,7 +269,7 @@ int bitern_cmd_eval(int argc, char **argv)
         goto out;
     }
     if (o.predictions && write_predictions(o.predictions, r.pred, r.n) < 0) {
-        fprintf(stderr, "bitern eval: %s\n", tr_error());
+        fprintf(stderr, "bitern eval: %s\n", bm_error());
         goto out;
     }
     if (o.json)
@@ -286,8 +280,8 @@ int bitern_cmd_eval(int argc, char **argv)
 out:
     bte_results_free(&r);
     free(x);
-    tr_dataset_free(&test);
+    bm_dataset_free(&test);
     bte_free(e);
-    tr_model_free(&m);
+    bm_model_free(&m);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The option parser of `bitern eval`, apart from the command so that fuzz/fuzz_cli.c can reach it without
  * loading a model or a dataset. */
-#ifndef BITERN_ENGINE_CMD_EVAL_H
-#define BITERN_ENGINE_CMD_EVAL_H
+#ifndef BITERN_TOOLS_CMD_EVAL_H
+#define BITERN_TOOLS_CMD_EVAL_H
 
 typedef struct bte_eval_opts {
     const char *model, *dataset, *data_dir, *isa, *predictions;

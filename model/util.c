@@ -1,31 +1,41 @@
 /* SPDX-License-Identifier: MIT */
-#include "util.h"
+#include "model/util.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-static _Thread_local char tr_errbuf[512];
+static _Thread_local char bm_errbuf[512];
 
-int tr_fail(const char *fmt, ...)
+int bm_vfail(const char *fmt, va_list ap)
+{
+    /* through a copy: a message may quote the previous one (bm_fail("%s: %s", name, bm_error())) */
+    char msg[sizeof bm_errbuf];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    memcpy(bm_errbuf, msg, sizeof msg);
+    return -1;
+}
+
+int bm_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(tr_errbuf, sizeof tr_errbuf, fmt, ap);
+    bm_vfail(fmt, ap);
     va_end(ap);
     return -1;
 }
 
-const char *tr_error(void) { return tr_errbuf; }
+const char *bm_error(void) { return bm_errbuf; }
 
 static const char *command = "train";
 
-void tr_set_command(const char *name) { command = name; }
+void bm_set_command(const char *name) { command = name; }
 
-void *tr_alloc(size_t n, size_t size)
+void *bm_alloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
@@ -35,10 +45,10 @@ void *tr_alloc(size_t n, size_t size)
     return p;
 }
 
-void *tr_realloc(void *p, size_t n, size_t size)
+void *bm_realloc(void *p, size_t n, size_t size)
 {
     size_t bytes;
-    if (tr_mul(n, size, &bytes)) {
+    if (bm_mul(n, size, &bytes)) {
         fprintf(stderr, "bitern %s: allocation size overflows (%zu x %zu)\n", command, n, size);
         exit(1);
     }
@@ -58,7 +68,7 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void tr_rng_seed(tr_rng *r, uint64_t seed)
+void bm_rng_seed(bm_rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&seed);
@@ -66,7 +76,7 @@ void tr_rng_seed(tr_rng *r, uint64_t seed)
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t tr_rng_next(tr_rng *r)
+uint64_t bm_rng_next(bm_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -81,36 +91,36 @@ uint64_t tr_rng_next(tr_rng *r)
 }
 
 /* Lemire's multiply-shift: no modulo bias worth caring about for n < 2^32 at this use. */
-uint32_t tr_rng_below(tr_rng *r, uint32_t n)
+uint32_t bm_rng_below(bm_rng *r, uint32_t n)
 {
-    return (uint32_t)(((tr_rng_next(r) >> 32) * (uint64_t)n) >> 32);
+    return (uint32_t)(((bm_rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
-float tr_rng_uniform(tr_rng *r) { return (float)(tr_rng_next(r) >> 40) * (1.0f / 16777216.0f); }
+float bm_rng_uniform(bm_rng *r) { return (float)(bm_rng_next(r) >> 40) * (1.0f / 16777216.0f); }
 
-float tr_rng_normal(tr_rng *r)
+float bm_rng_normal(bm_rng *r)
 {
     /* Box-Muller; u1 in (0, 1] so that log never sees 0. */
-    double u1 = ((double)(tr_rng_next(r) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-    double u2 = (double)(tr_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    double u1 = ((double)(bm_rng_next(r) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+    double u2 = (double)(bm_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-double tr_now(void)
+double bm_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-double tr_cpu_now(void)
+double bm_cpu_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-long tr_rss_kb(void)
+long bm_rss_kb(void)
 {
     /* /proc/self/status rather than getrusage: ru_maxrss is the peak, and growth shows only in the current. */
     FILE *f = fopen("/proc/self/status", "r");
@@ -125,7 +135,7 @@ long tr_rss_kb(void)
     return kb;
 }
 
-int tr_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
+int bm_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
 {
     char *e;
     errno = 0;
@@ -138,7 +148,7 @@ int tr_parse_long(const char *cmd, const char *opt, const char *v, long lo, long
     return 0;
 }
 
-int tr_parse_float(const char *cmd, const char *opt, const char *v, double lo, double hi, float *out)
+int bm_parse_float(const char *cmd, const char *opt, const char *v, double lo, double hi, float *out)
 {
     char *e;
     errno = 0;

@@ -6,53 +6,53 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "data.h"
-#include "files.h"
-#include "util.h"
+#include "model/data.h"
+#include "model/files.h"
+#include "model/util.h"
 
 #define CIFAR_PIXELS 3072
 #define CIFAR_RECORD (1 + CIFAR_PIXELS)
 
-int tr_cifar_load(const char *const *paths, int npaths, tr_dataset *out)
+int bm_cifar_load(const char *const *paths, int npaths, bm_dataset *out)
 {
     memset(out, 0, sizeof *out);
     size_t counts[16], total = 0;
     if (npaths < 1 || npaths > 16)
-        return tr_fail("cifar: between 1 and 16 batch files expected, got %d", npaths);
+        return bm_fail("cifar: between 1 and 16 batch files expected, got %d", npaths);
     /* Sizes first, so that one allocation holds everything and a bad file is named before any reading. */
     for (int i = 0; i < npaths; i++) {
         struct stat st;
         if (stat(paths[i], &st) < 0)
-            return tr_fail("%s: cannot stat: %s", paths[i], strerror(errno));
+            return bm_fail("%s: cannot stat: %s", paths[i], strerror(errno));
         if (!S_ISREG(st.st_mode))
-            return tr_fail("%s: not a regular file", paths[i]);
+            return bm_fail("%s: not a regular file", paths[i]);
         if (st.st_size == 0 || st.st_size % CIFAR_RECORD != 0)
-            return tr_fail("%s: size %lld is not a positive multiple of the CIFAR-10 record size %d "
+            return bm_fail("%s: size %lld is not a positive multiple of the CIFAR-10 record size %d "
                            "(truncated or not a CIFAR-10 binary batch)", paths[i], (long long)st.st_size,
                            CIFAR_RECORD);
         counts[i] = (size_t)st.st_size / CIFAR_RECORD;
         total += counts[i];
     }
     size_t xbytes;
-    if (tr_mul(total, CIFAR_PIXELS, &xbytes) < 0)
-        return tr_fail("cifar: total size overflows");
-    out->x = tr_alloc(xbytes, 1);
-    out->y = tr_alloc(total, 1);
-    uint8_t *rec = tr_alloc(CIFAR_RECORD, 1);
+    if (bm_mul(total, CIFAR_PIXELS, &xbytes) < 0)
+        return bm_fail("cifar: total size overflows");
+    out->x = bm_alloc(xbytes, 1);
+    out->y = bm_alloc(total, 1);
+    uint8_t *rec = bm_alloc(CIFAR_RECORD, 1);
     size_t k = 0;
     for (int i = 0; i < npaths; i++) {
-        FILE *f = tr_fopen_regular(paths[i]);   /* the stat above may have raced a rename */
+        FILE *f = bm_fopen_regular(paths[i]);   /* the stat above may have raced a rename */
         if (!f)
             goto fail;
         for (size_t j = 0; j < counts[i]; j++, k++) {
             if (fread(rec, 1, CIFAR_RECORD, f) != CIFAR_RECORD) {
-                tr_fail("%s: read error or file shrank at record %zu", paths[i], j);
+                bm_fail("%s: read error or file shrank at record %zu", paths[i], j);
                 fclose(f);
                 goto fail;
             }
-            if (rec[0] >= TR_NUM_CLASSES) {
-                tr_fail("%s: label %u of record %zu is not below %d (not a CIFAR-10 batch, or corrupted)",
-                        paths[i], rec[0], j, TR_NUM_CLASSES);
+            if (rec[0] >= BM_NUM_CLASSES) {
+                bm_fail("%s: label %u of record %zu is not below %d (not a CIFAR-10 batch, or corrupted)",
+                        paths[i], rec[0], j, BM_NUM_CLASSES);
                 fclose(f);
                 goto fail;
             }
@@ -73,6 +73,6 @@ int tr_cifar_load(const char *const *paths, int npaths, tr_dataset *out)
     return 0;
 fail:
     free(rec);
-    tr_dataset_free(out);
+    bm_dataset_free(out);
     return -1;
 }

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
+#include "model/layer.h"
+#include "model/util.h"
 
 static const struct { const char *name, *spec; } presets[] = {
     /* MNIST MLP: BN lets Adam take large steps, which is what reaching 97% in one epoch needs. */
@@ -19,7 +20,7 @@ static const struct { const char *name, *spec; } presets[] = {
                   "conv3x3:128,bn,relu,conv3x3:128,bn,relu,pool2,drop:0.2,fc:10"},
 };
 
-const char *tr_spec_preset(const char *name)
+const char *bm_spec_preset(const char *name)
 {
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
         if (strcmp(presets[i].name, name) == 0)
@@ -41,28 +42,28 @@ static long parse_int(const char *s, const char **end)
     return v;
 }
 
-static int parse_token(const char *tok, tr_layer_desc *d)
+static int parse_token(const char *tok, bm_layer_desc *d)
 {
     memset(d, 0, sizeof *d);
     const char *e;
-    if (strcmp(tok, "bn") == 0) { d->type = TR_BN; return 0; }
-    if (strcmp(tok, "relu") == 0) { d->type = TR_RELU; return 0; }
-    if (strcmp(tok, "htanh") == 0) { d->type = TR_HTANH; return 0; }
-    if (strcmp(tok, "sign") == 0) { d->type = TR_SIGN; return 0; }
-    if (strcmp(tok, "tern") == 0) { d->type = TR_TERN; return 0; }
+    if (strcmp(tok, "bn") == 0) { d->type = BM_BN; return 0; }
+    if (strcmp(tok, "relu") == 0) { d->type = BM_RELU; return 0; }
+    if (strcmp(tok, "htanh") == 0) { d->type = BM_HTANH; return 0; }
+    if (strcmp(tok, "sign") == 0) { d->type = BM_SIGN; return 0; }
+    if (strcmp(tok, "tern") == 0) { d->type = BM_TERN; return 0; }
     if (strncmp(tok, "fc:", 3) == 0) {
         long v = parse_int(tok + 3, &e);
         if (v <= 0 || *e)
-            return tr_fail("bad layer '%s': expected fc:N with N a positive integer", tok);
-        d->type = TR_DENSE;
+            return bm_fail("bad layer '%s': expected fc:N with N a positive integer", tok);
+        d->type = BM_DENSE;
         d->out = (int)v;
         return 0;
     }
     if (strncmp(tok, "pool", 4) == 0) {
         long v = parse_int(tok + 4, &e);
         if (v <= 0 || *e)
-            return tr_fail("bad layer '%s': expected poolK with K a positive integer", tok);
-        d->type = TR_MAXPOOL;
+            return bm_fail("bad layer '%s': expected poolK with K a positive integer", tok);
+        d->type = BM_MAXPOOL;
         d->k = (int)v;
         return 0;
     }
@@ -72,8 +73,8 @@ static int parse_token(const char *tok, tr_layer_desc *d)
         double p = strtod(tok + 5, &ee);
         /* The float is what is stored and what the model checks: 0.999999999999999 rounds up to 1. */
         if (errno || ee == tok + 5 || *ee || !(p >= 0.0 && (float)p < 1.0f))
-            return tr_fail("bad layer '%s': expected drop:P with P in [0, 1)", tok);
-        d->type = TR_DROPOUT;
+            return bm_fail("bad layer '%s': expected drop:P with P in [0, 1)", tok);
+        d->type = BM_DROPOUT;
         d->drop_p = (float)p;
         return 0;
     }
@@ -87,7 +88,7 @@ static int parse_token(const char *tok, tr_layer_desc *d)
         long c = parse_int(e + 1, &e);
         if (c <= 0)
             goto bad_conv;
-        d->type = TR_CONV;
+        d->type = BM_CONV;
         d->k = (int)k1;
         d->out = (int)c;
         d->pad = (int)k1 / 2;
@@ -109,29 +110,29 @@ static int parse_token(const char *tok, tr_layer_desc *d)
             goto bad_conv;
         return 0;
     bad_conv:
-        return tr_fail("bad layer '%s': expected convKxK:C[:pP][:sS] (square kernel, C > 0 channels)", tok);
+        return bm_fail("bad layer '%s': expected convKxK:C[:pP][:sS] (square kernel, C > 0 channels)", tok);
     }
-    return tr_fail("unknown layer '%s' (known: convKxK:C, fc:N, bn, relu, htanh, sign, tern, poolK, drop:P)", tok);
+    return bm_fail("unknown layer '%s' (known: convKxK:C, fc:N, bn, relu, htanh, sign, tern, poolK, drop:P)", tok);
 }
 
-int tr_spec_parse(const char *spec, tr_layer_desc **out, int *n)
+int bm_spec_parse(const char *spec, bm_layer_desc **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    const char *preset = tr_spec_preset(spec);
+    const char *preset = bm_spec_preset(spec);
     if (preset)
         spec = preset;
     size_t len = strlen(spec);
     if (len == 0)
-        return tr_fail("empty model spec");
+        return bm_fail("empty model spec");
     if (len > 65536)
-        return tr_fail("model spec too long");
-    char *copy = tr_alloc(len + 1, 1);
+        return bm_fail("model spec too long");
+    char *copy = bm_alloc(len + 1, 1);
     memcpy(copy, spec, len + 1);
     int cap = 1;
     for (size_t i = 0; i < len; i++)
         cap += copy[i] == ',';
-    tr_layer_desc *d = tr_alloc((size_t)cap, sizeof *d);
+    bm_layer_desc *d = bm_alloc((size_t)cap, sizeof *d);
     int cnt = 0;
     char *p = copy;
     /* strtok would merge ",," silently; walk by hand so that empty tokens are errors. */
@@ -146,7 +147,7 @@ int tr_spec_parse(const char *spec, tr_layer_desc **out, int *n)
         while (end > p && isspace((unsigned char)end[-1]))
             *--end = 0;
         if (!*p) {
-            tr_fail("empty layer at position %d of the model spec", cnt + 1);
+            bm_fail("empty layer at position %d of the model spec", cnt + 1);
             goto fail;
         }
         if (parse_token(p, &d[cnt]) < 0)
