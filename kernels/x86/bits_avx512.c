@@ -128,8 +128,8 @@ INLINE __m512i b1b1_count(const uint64_t *w, const uint64_t *x, size_t words)
 }
 
 /* T2 rows: (nonzero count) - 2 (negative count) per 64-bit lane, with a Harley-Seal stream for each count over
- * blocks of 8 units. `xb1` selects a B1 x (t2b1) instead of a T2 x. */
-INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int xb1)
+ * blocks of 8 units. X is T2 (t2t2) or B1 (t2b1). */
+INLINE __m512i t2_count(bits_kind kind, const uint64_t *w, const uint64_t *x, size_t words)
 {
     __m512i rest = ZERO;
     size_t i = 0;
@@ -138,17 +138,11 @@ INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int 
 #define UNIT_SPLIT(j)                                                                                                  \
     __m512i nz##j, neg##j;                                                                                             \
     {                                                                                                                  \
-        __m512i mw, sw;                                                                                                \
+        __m512i mw, sw, mx, sx;                                                                                        \
         t2_unit(w + i + 16 * (j), 16, &mw, &sw);                                                                       \
-        if (xb1) {                                                                                                     \
-            nz##j = mw;                                                                                                \
-            neg##j = _mm512_ternarylogic_epi64(mw, sw, b1_unit_t2order(x + i / 2 + 8 * (j), 8), AND_XOR);              \
-        } else {                                                                                                       \
-            __m512i mx, sx;                                                                                            \
-            t2_unit(x + i + 16 * (j), 16, &mx, &sx);                                                                   \
-            nz##j = _mm512_and_si512(mw, mx);                                                                          \
-            neg##j = _mm512_ternarylogic_epi64(nz##j, sw, sx, AND_XOR);                                                \
-        }                                                                                                              \
+        x_unit(kind, x + x_words(kind, 16 * (j)), i, 16, &mx, &sx);                                                    \
+        nz##j = t2_nz(kind, mw, mx);                                                                                   \
+        neg##j = t2_neg(kind, nz##j, sw, mx, sx);                                                                      \
     }
 #define NZ(j)  nz##j
 #define NEG(j) neg##j
@@ -163,17 +157,10 @@ INLINE __m512i t2_count(const uint64_t *w, const uint64_t *x, size_t words, int 
     }
     for (; i < words; i += 16) {
         size_t n = words - i;
-        __m512i mw, sw, nz, neg;
+        __m512i mw, sw, mx, sx;
         t2_unit(w + i, n, &mw, &sw);
-        if (xb1) {
-            nz = mw;
-            neg = _mm512_ternarylogic_epi64(mw, sw, b1_unit_t2order(x + i / 2, n / 2), AND_XOR);
-        } else {
-            __m512i mx, sx;
-            t2_unit(x + i, n, &mx, &sx);
-            nz = _mm512_and_si512(mw, mx);
-            neg = _mm512_ternarylogic_epi64(nz, sw, sx, AND_XOR);
-        }
+        x_unit(kind, x, i, n, &mx, &sx);
+        __m512i nz = t2_nz(kind, mw, mx), neg = t2_neg(kind, nz, sw, mx, sx);
         rest = add(rest, _mm512_sub_epi64(popcnt(nz), _mm512_slli_epi64(popcnt(neg), 1)));
     }
     return rest;
@@ -187,12 +174,12 @@ int32_t NAME(dot_b1b1)(const uint64_t *w, const uint64_t *x, size_t k)
 
 int32_t NAME(dot_t2t2)(const uint64_t *w, const uint64_t *x, size_t k)
 {
-    return (int32_t)_mm512_reduce_add_epi64(t2_count(w, x, bitern_t2_words(k), 0));
+    return (int32_t)_mm512_reduce_add_epi64(t2_count(BITS_T2T2, w, x, bitern_t2_words(k)));
 }
 
 int32_t NAME(dot_t2b1)(const uint64_t *w, const uint64_t *x, size_t k)
 {
-    return (int32_t)_mm512_reduce_add_epi64(t2_count(w, x, bitern_t2_words(k), 1));
+    return (int32_t)_mm512_reduce_add_epi64(t2_count(BITS_T2B1, w, x, bitern_t2_words(k)));
 }
 
 /* ---- gemv: the dot loop on each row, the next rows prefetched ---- */
@@ -222,11 +209,11 @@ void NAME(gemv_b1b1)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m,
 void NAME(gemv_t2t2)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
     size_t words = bitern_t2_words(k);
-    GEMV_ROWS(words, (int32_t)_mm512_reduce_add_epi64(t2_count(wr, x, words, 0)))
+    GEMV_ROWS(words, (int32_t)_mm512_reduce_add_epi64(t2_count(BITS_T2T2, wr, x, words)))
 }
 
 void NAME(gemv_t2b1)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
     size_t words = bitern_t2_words(k);
-    GEMV_ROWS(words, (int32_t)_mm512_reduce_add_epi64(t2_count(wr, x, words, 1)))
+    GEMV_ROWS(words, (int32_t)_mm512_reduce_add_epi64(t2_count(BITS_T2B1, wr, x, words)))
 }

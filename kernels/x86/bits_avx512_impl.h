@@ -30,7 +30,7 @@
  *
  * The groups of 4 rows and the 4 x 4 tiles are written out with macros (FOR4): GCC -O2 keeps an array of vectors
  * indexed by a loop counter in memory, which would put a store and a load in every step. The three ops share one
- * tile body, specialized by a gemm_kind that is a constant wherever the always-inline functions are expanded.
+ * tile body, specialized by a bits_kind that is a constant wherever the always-inline functions are expanded.
  */
 #include <immintrin.h>
 
@@ -100,6 +100,33 @@ INLINE __m256i sum4(const __m512i v[4])
 #define FOR4(S) S(0) S(1) S(2) S(3)
 #define ZERO    _mm512_setzero_si512()
 
+/* ---- the three ops, as a constant that the always-inline functions below fold away ---- */
+
+typedef enum { BITS_B1B1, BITS_T2T2, BITS_T2B1 } bits_kind;
+
+/* One unit of an X row, i and n in W words: for t2b1 the B1 X has half as many, in the block order of t2_unit. */
+INLINE void x_unit(bits_kind kind, const uint64_t *x, size_t i, size_t n, __m512i *m, __m512i *s)
+{
+    if (kind == BITS_T2T2) {
+        t2_unit(x + i, n, m, s);
+    } else {
+        *m = kind == BITS_B1B1 ? b1_unit(x + i, n) : b1_unit_t2order(x + i / 2, n / 2);
+        *s = ZERO;
+    }
+}
+
+/* The X words that go with w_words W words: t2b1's B1 X has half as many (an offset of whole units, which GCC
+ * does not see in (i + 16 j) / 2). */
+INLINE size_t x_words(bits_kind kind, size_t w_words) { return kind == BITS_T2B1 ? w_words / 2 : w_words; }
+
+/* The non-zero products (nz) and the -1 products (neg, from nz) of a T2 W unit against an X unit, t2t2 or t2b1
+ * (formulas above). Two functions, so that the callers can count nz before vpternlogq overwrites it. */
+INLINE __m512i t2_nz(bits_kind kind, __m512i mw, __m512i mx) { return kind == BITS_T2T2 ? _mm512_and_si512(mw, mx) : mw; }
+INLINE __m512i t2_neg(bits_kind kind, __m512i nz, __m512i sw, __m512i mx, __m512i sx)
+{
+    return _mm512_ternarylogic_epi64(nz, sw, kind == BITS_T2T2 ? sx : mx, AND_XOR);
+}
+
 /* ---- gemm: tiles of 4 x 4, blocked for the caches ---- */
 
 /* Row i of a group of `rows` (1..4) starting at w; the missing rows repeat the last one. */
@@ -108,12 +135,10 @@ INLINE const uint64_t *group_row(const uint64_t *w, size_t stride, size_t i, siz
     return w + (i < rows ? i : rows - 1) * stride;
 }
 
-typedef enum { GEMM_B1B1, GEMM_T2T2, GEMM_T2B1 } gemm_kind;
-
 /* One unit of a W row at word i (n words of it, for the partial last unit): B1 in m (s is zero), T2 split. */
-INLINE void w_unit(gemm_kind kind, const uint64_t *w, size_t i, size_t n, __m512i *m, __m512i *s)
+INLINE void w_unit(bits_kind kind, const uint64_t *w, size_t i, size_t n, __m512i *m, __m512i *s)
 {
-    if (kind == GEMM_B1B1) {
+    if (kind == BITS_B1B1) {
         *m = b1_unit(w + i, n);
         *s = ZERO;
     } else {
@@ -121,37 +146,25 @@ INLINE void w_unit(gemm_kind kind, const uint64_t *w, size_t i, size_t n, __m512
     }
 }
 
-/* One unit of an X row, i and n in W words: for t2b1 the B1 X has half as many, in the block order of t2_unit. */
-INLINE void x_unit(gemm_kind kind, const uint64_t *x, size_t i, size_t n, __m512i *m, __m512i *s)
-{
-    if (kind == GEMM_T2T2) {
-        t2_unit(x + i, n, m, s);
-    } else {
-        *m = kind == GEMM_B1B1 ? b1_unit(x + i, n) : b1_unit_t2order(x + i / 2, n / 2);
-        *s = ZERO;
-    }
-}
-
 /* One unit of a (W row, X row) pair into its accumulator a:
  *     b1b1: the mismatch count;
  *     t2t2: the dot, nz - 2 neg, accumulated in one register per pair;
  *     t2b1: the -1 products; popcnt(mw), the non-zero count, depends on the W row only (see tile). */
-INLINE __m512i pair_step(gemm_kind kind, __m512i a, __m512i mw, __m512i sw, __m512i mx, __m512i sx)
+INLINE __m512i pair_step(bits_kind kind, __m512i a, __m512i mw, __m512i sw, __m512i mx, __m512i sx)
 {
-    if (kind == GEMM_B1B1)
+    if (kind == BITS_B1B1)
         return add(a, popcnt(_mm512_xor_si512(mw, mx)));
-    if (kind == GEMM_T2T2) {
-        __m512i both = _mm512_and_si512(mw, mx);
-        __m512i neg = popcnt(_mm512_ternarylogic_epi64(both, sw, sx, AND_XOR));
-        return _mm512_sub_epi64(_mm512_sub_epi64(add(a, popcnt(both)), neg), neg);
-    }
-    return add(a, popcnt(_mm512_ternarylogic_epi64(mw, sw, mx, AND_XOR)));
+    __m512i nz = t2_nz(kind, mw, mx);
+    __m512i neg = popcnt(t2_neg(kind, nz, sw, mx, sx));
+    if (kind == BITS_T2T2)
+        return _mm512_sub_epi64(_mm512_sub_epi64(add(a, popcnt(nz)), neg), neg);
+    return add(a, neg);
 }
 
 /* The 4 x 4 tile of W rows wr[] and X rows xr[] over the W words [i, end) (`words` is the W row length, for the
  * partial last unit), into out[2]: row r, column j of the tile is lane 4 * (r % 2) + j of out[r / 2]. b1b1 leaves
  * mismatch counts there (gemm_blocked makes them dots), t2t2 and t2b1 dots. */
-INLINE void tile(gemm_kind kind, const uint64_t *const wr[4], const uint64_t *const xr[4], size_t i, size_t end,
+INLINE void tile(bits_kind kind, const uint64_t *const wr[4], const uint64_t *const xr[4], size_t i, size_t end,
                  size_t words, __m512i out[2])
 {
     const uint64_t *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3];
@@ -160,7 +173,7 @@ INLINE void tile(gemm_kind kind, const uint64_t *const wr[4], const uint64_t *co
     __m512i a00 = ZERO, a01 = ZERO, a02 = ZERO, a03 = ZERO, a10 = ZERO, a11 = ZERO, a12 = ZERO, a13 = ZERO;
     __m512i a20 = ZERO, a21 = ZERO, a22 = ZERO, a23 = ZERO, a30 = ZERO, a31 = ZERO, a32 = ZERO, a33 = ZERO;
     __m512i nz0 = ZERO, nz1 = ZERO, nz2 = ZERO, nz3 = ZERO;
-    const size_t unit = kind == GEMM_B1B1 ? 8 : 16;
+    const size_t unit = kind == BITS_B1B1 ? 8 : 16;
 #define LOADX(j)                                                                                                       \
     __m512i mx##j, sx##j;                                                                                              \
     x_unit(kind, x##j, i, n, &mx##j, &sx##j);
@@ -169,7 +182,7 @@ INLINE void tile(gemm_kind kind, const uint64_t *const wr[4], const uint64_t *co
     {                                                                                                                  \
         __m512i mw, sw;                                                                                                \
         w_unit(kind, w##r, i, n, &mw, &sw);                                                                            \
-        if (kind == GEMM_T2B1)                                                                                         \
+        if (kind == BITS_T2B1)                                                                                         \
             nz##r = add(nz##r, popcnt(mw));                                                                            \
         PAIR(r, 0) PAIR(r, 1) PAIR(r, 2) PAIR(r, 3)                                                                    \
     }
@@ -190,7 +203,7 @@ INLINE void tile(gemm_kind kind, const uint64_t *const wr[4], const uint64_t *co
     const __m512i bottom[8] = {a20, a21, a22, a23, a30, a31, a32, a33};
     out[0] = sum8(top);
     out[1] = sum8(bottom);
-    if (kind == GEMM_T2B1) {
+    if (kind == BITS_T2B1) {
         /* The dots are nz[r] - 2 * neg[r][j]: the non-zero counts of rows (0, 1) and (2, 3), each over its 4 lanes. */
         const __m512i nzs[8] = {nz0, nz0, nz0, nz0, nz1, nz1, nz1, nz1};
         const __m512i nzs2[8] = {nz2, nz2, nz2, nz2, nz3, nz3, nz3, nz3};
@@ -202,7 +215,7 @@ INLINE void tile(gemm_kind kind, const uint64_t *const wr[4], const uint64_t *co
 /* The blocked loop nest common to the three gemms: K in blocks of GEMM_KBLOCK_UNITS units (whose 4 W rows stay in
  * L1), X rows in blocks that fit in about a quarter of L2, and over these, 4 x 4 tiles. W rows are `wwords` long,
  * X rows `xwords`; the tiles index both by W word offsets. Partial sums of later K blocks are added to C. */
-INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k,
+INLINE void gemm_blocked(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k,
                          size_t wwords, size_t xwords, size_t unit_words)
 {
     if (m == 0 || n == 0)
@@ -230,7 +243,7 @@ INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, i
                         xr[i] = group_row(x + j * xwords, xwords, i, cols);
                     __m512i out[2];
                     tile(kind, wr, xr, wb, we, wwords, out);
-                    if (kind == GEMM_B1B1)
+                    if (kind == BITS_B1B1)
                         for (int h = 0; h < 2; h++)
                             out[h] = _mm512_sub_epi64(_mm512_set1_epi64(elems), _mm512_slli_epi64(out[h], 1));
                     for (size_t i = 0; i < rows; i++) {
@@ -251,16 +264,16 @@ INLINE void gemm_blocked(gemm_kind kind, const uint64_t *w, const uint64_t *x, i
 void NAME(gemm_b1b1)(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
     size_t words = bitern_b1_words(k);
-    gemm_blocked(GEMM_B1B1, w, x, c, m, n, k, words, words, 8);
+    gemm_blocked(BITS_B1B1, w, x, c, m, n, k, words, words, 8);
 }
 
 void NAME(gemm_t2t2)(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
     size_t words = bitern_t2_words(k);
-    gemm_blocked(GEMM_T2T2, w, x, c, m, n, k, words, words, 16);
+    gemm_blocked(BITS_T2T2, w, x, c, m, n, k, words, words, 16);
 }
 
 void NAME(gemm_t2b1)(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
-    gemm_blocked(GEMM_T2B1, w, x, c, m, n, k, bitern_t2_words(k), bitern_b1_words(k), 16);
+    gemm_blocked(BITS_T2B1, w, x, c, m, n, k, bitern_t2_words(k), bitern_b1_words(k), 16);
 }

@@ -47,58 +47,38 @@ int32_t NAME(dot_b1b1)(const uint64_t *w, const uint64_t *x, size_t k)
     return (int32_t)k - 2 * (int32_t)mismatches;
 }
 
-/* The T2 x T2 step of one unit: counts of non-zero products into nz, of -1 products into neg. */
-INLINE void t2t2_step(const uint64_t *w, const uint64_t *x, size_t words, __m512i *nz, __m512i *neg)
+/* The T2 step of one unit at W word i (n words of it): counts of non-zero products into nz, of -1 products into
+ * neg; X is T2 (t2t2) or B1 (t2b1). */
+INLINE void t2_step(bits_kind kind, const uint64_t *w, const uint64_t *x, size_t i, size_t n, __m512i *nz, __m512i *neg)
 {
     __m512i mw, sw, mx, sx;
-    t2_unit(w, words, &mw, &sw);
-    t2_unit(x, words, &mx, &sx);
-    __m512i both = _mm512_and_si512(mw, mx);
-    *nz = add(*nz, popcnt(both));
-    *neg = add(*neg, popcnt(_mm512_ternarylogic_epi64(both, sw, sx, AND_XOR)));
+    t2_unit(w + i, n, &mw, &sw);
+    x_unit(kind, x, i, n, &mx, &sx);
+    __m512i p = t2_nz(kind, mw, mx);
+    *nz = add(*nz, popcnt(p));
+    *neg = add(*neg, popcnt(t2_neg(kind, p, sw, mx, sx)));
 }
 
-int32_t NAME(dot_t2t2)(const uint64_t *w, const uint64_t *x, size_t k)
+INLINE int32_t dot_t2(bits_kind kind, const uint64_t *w, const uint64_t *x, size_t k)
 {
     size_t words = bitern_t2_words(k), i = 0;
     __m512i nz0 = ZERO, nz1 = ZERO, neg0 = ZERO, neg1 = ZERO;
     for (; i + 32 <= words; i += 32) {
-        t2t2_step(w + i, x + i, 16, &nz0, &neg0);
-        t2t2_step(w + i + 16, x + i + 16, 16, &nz1, &neg1);
+        t2_step(kind, w, x, i, 16, &nz0, &neg0);
+        t2_step(kind, w, x, i + 16, 16, &nz1, &neg1);
     }
     for (; i + 16 <= words; i += 16)
-        t2t2_step(w + i, x + i, 16, &nz0, &neg0);
+        t2_step(kind, w, x, i, 16, &nz0, &neg0);
     if (i < words)
-        t2t2_step(w + i, x + i, words - i, &nz1, &neg1);
+        t2_step(kind, w, x, i, words - i, &nz1, &neg1);
     /* nz - 2 neg lane by lane: every lane is a count <= 2^24. */
     __m512i d = _mm512_sub_epi64(add(nz0, nz1), _mm512_slli_epi64(add(neg0, neg1), 1));
     return (int32_t)_mm512_reduce_add_epi64(d);
 }
 
-/* The T2 x B1 step of one unit (W words at w, X words at x). */
-INLINE void t2b1_step(const uint64_t *w, const uint64_t *x, size_t words, __m512i *nz, __m512i *neg)
-{
-    __m512i mw, sw;
-    t2_unit(w, words, &mw, &sw);
-    *nz = add(*nz, popcnt(mw));
-    *neg = add(*neg, popcnt(_mm512_ternarylogic_epi64(mw, sw, b1_unit_t2order(x, words / 2), AND_XOR)));
-}
+int32_t NAME(dot_t2t2)(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2(BITS_T2T2, w, x, k); }
 
-int32_t NAME(dot_t2b1)(const uint64_t *w, const uint64_t *x, size_t k)
-{
-    size_t words = bitern_t2_words(k), i = 0;
-    __m512i nz0 = ZERO, nz1 = ZERO, neg0 = ZERO, neg1 = ZERO;
-    for (; i + 32 <= words; i += 32) {
-        t2b1_step(w + i, x + i / 2, 16, &nz0, &neg0);
-        t2b1_step(w + i + 16, x + i / 2 + 8, 16, &nz1, &neg1);
-    }
-    for (; i + 16 <= words; i += 16)
-        t2b1_step(w + i, x + i / 2, 16, &nz0, &neg0);
-    if (i < words)
-        t2b1_step(w + i, x + i / 2, words - i, &nz1, &neg1);
-    __m512i d = _mm512_sub_epi64(add(nz0, nz1), _mm512_slli_epi64(add(neg0, neg1), 1));
-    return (int32_t)_mm512_reduce_add_epi64(d);
-}
+int32_t NAME(dot_t2b1)(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2(BITS_T2B1, w, x, k); }
 
 /* ---- gemv: 4 rows at a time, x loaded once per unit ---- */
 
@@ -144,7 +124,8 @@ void NAME(gemv_b1b1)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m,
     }
 }
 
-void NAME(gemv_t2t2)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+/* t2t2 and t2b1: a count of non-zero and of -1 products per row, x (T2, or B1 in T2 order) split once per unit. */
+INLINE void gemv_t2(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
     size_t words = bitern_t2_words(k);
     for (size_t r = 0; r < m; r += 4) {
@@ -155,58 +136,37 @@ void NAME(gemv_t2t2)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m,
     {                                                                                                                  \
         __m512i mw, sw;                                                                                                \
         t2_unit(w##j + i, n, &mw, &sw);                                                                                \
-        __m512i both = _mm512_and_si512(mw, mx);                                                                       \
-        nz##j = add(nz##j, popcnt(both));                                                                              \
-        neg##j = add(neg##j, popcnt(_mm512_ternarylogic_epi64(both, sw, sx, AND_XOR)));                                \
+        __m512i p = t2_nz(kind, mw, mx);                                                                               \
+        nz##j = add(nz##j, popcnt(p));                                                                                 \
+        neg##j = add(neg##j, popcnt(t2_neg(kind, p, sw, mx, sx)));                                                     \
     }
         for (; i + 16 <= words; i += 16) {
             const size_t n = 16;
             __m512i mx, sx;
-            t2_unit(x + i, n, &mx, &sx);
+            x_unit(kind, x, i, n, &mx, &sx);
             FOR4(PREFETCH2)
             FOR4(ROW)
         }
         if (i < words) {
             size_t n = words - i;
             __m512i mx, sx;
-            t2_unit(x + i, n, &mx, &sx);
+            x_unit(kind, x, i, n, &mx, &sx);
             FOR4(ROW)
         }
 #undef ROW
 #define DOT(j) _mm512_sub_epi64(nz##j, _mm512_slli_epi64(neg##j, 1))
         const __m512i dots[4] = {DOT(0), DOT(1), DOT(2), DOT(3)};
+#undef DOT
         store_group(y + r, sum4(dots), rows);
     }
 }
 
+void NAME(gemv_t2t2)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+{
+    gemv_t2(BITS_T2T2, w, x, y, m, k);
+}
+
 void NAME(gemv_t2b1)(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    size_t words = bitern_t2_words(k);
-    for (size_t r = 0; r < m; r += 4) {
-        GROUP(w, words, r, m)
-        __m512i nz0 = ZERO, nz1 = ZERO, nz2 = ZERO, nz3 = ZERO, neg0 = ZERO, neg1 = ZERO, neg2 = ZERO, neg3 = ZERO;
-        size_t i = 0;
-#define ROW(j)                                                                                                         \
-    {                                                                                                                  \
-        __m512i mw, sw;                                                                                                \
-        t2_unit(w##j + i, n, &mw, &sw);                                                                                \
-        nz##j = add(nz##j, popcnt(mw));                                                                                \
-        neg##j = add(neg##j, popcnt(_mm512_ternarylogic_epi64(mw, sw, xv, AND_XOR)));                                  \
-    }
-        for (; i + 16 <= words; i += 16) {
-            const size_t n = 16;
-            __m512i xv = b1_unit_t2order(x + i / 2, n / 2);
-            FOR4(PREFETCH2)
-            FOR4(ROW)
-        }
-        if (i < words) {
-            size_t n = words - i;
-            __m512i xv = b1_unit_t2order(x + i / 2, n / 2);
-            FOR4(ROW)
-        }
-#undef ROW
-        const __m512i dots[4] = {DOT(0), DOT(1), DOT(2), DOT(3)};
-#undef DOT
-        store_group(y + r, sum4(dots), rows);
-    }
+    gemv_t2(BITS_T2B1, w, x, y, m, k);
 }
