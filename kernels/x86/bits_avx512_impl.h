@@ -121,7 +121,10 @@ INLINE size_t x_words(bits_kind kind, size_t w_words) { return kind == BITS_T2B1
 
 /* The non-zero products (nz) and the -1 products (neg, from nz) of a T2 W unit against an X unit, t2t2 or t2b1
  * (formulas above). Two functions, so that the callers can count nz before vpternlogq overwrites it. */
-INLINE __m512i t2_nz(bits_kind kind, __m512i mw, __m512i mx) { return kind == BITS_T2T2 ? _mm512_and_si512(mw, mx) : mw; }
+INLINE __m512i t2_nz(bits_kind kind, __m512i mw, __m512i mx)
+{
+    return kind == BITS_T2T2 ? _mm512_and_si512(mw, mx) : mw;
+}
 INLINE __m512i t2_neg(bits_kind kind, __m512i nz, __m512i sw, __m512i mx, __m512i sx)
 {
     return _mm512_ternarylogic_epi64(nz, sw, kind == BITS_T2T2 ? sx : mx, AND_XOR);

@@ -31,7 +31,10 @@ INLINE __m512i widen(__m512i v) { return _mm512_madd_epi16(v, _mm512_set1_epi16(
 
 /* The template's primitives: pair sums in 16-bit lanes, widened at the end of a tile (exact over a K block, see
  * above); the tile loops inline, as they always were here. */
-INLINE __m512i gemm_madd(__m512i acc, __m512i u, __m512i x) { return _mm512_add_epi16(acc, _mm512_maddubs_epi16(u, x)); }
+INLINE __m512i gemm_madd(__m512i acc, __m512i u, __m512i x)
+{
+    return _mm512_add_epi16(acc, _mm512_maddubs_epi16(u, x));
+}
 INLINE __m512i gemm_lanes32(__m512i acc) { return widen(acc); }
 INLINE __m512i xsum_add(__m512i s, __m512i ones, __m512i x)
 {

@@ -117,8 +117,8 @@ INLINE void gemm_tile(const uint64_t *w0, const uint64_t *w1, size_t wpb, const 
 #define PAIR(j)                                                                                                        \
     {                                                                                                                  \
         __m512i xv = _mm512_stream_load_si512((void *)(xb + j));                                                       \
-        a##j = gemm_madd(a##j, u0, xv);                                                                                   \
-        b##j = gemm_madd(b##j, u1, xv);                                                                                   \
+        a##j = gemm_madd(a##j, u0, xv);                                                                                \
+        b##j = gemm_madd(b##j, u1, xv);                                                                                \
     }
     for (size_t c = 0; c < chunks; c++, xb += GEMM_J) {
         __m512i u0 = wpb == 1 ? expand_b1(w0 + c) : expand_t2(w0 + 2 * c);
