@@ -86,14 +86,7 @@ static inline __attribute__((always_inline)) void rows_generic(const uint64_t *w
             if (!(q & 7))                                                                                              \
                 __builtin_prefetch(w##r + 4 * ws + q + 8, 0, 0);                                                       \
         } else {                                                                                                       \
-            if (two) {                                                                                                 \
-                const uint64x2x2_t v = vld2q_u64(w##r + 2 * q);                                                        \
-                wm##r = vreinterpretq_u8_u64(v.val[0]);                                                                \
-                wsg##r = vreinterpretq_u8_u64(v.val[1]);                                                               \
-            } else {                                                                                                   \
-                wm##r = ld_words(w##r + 2 * q, 0);                                                                     \
-                wsg##r = ld_words(w##r + 2 * q + 1, 0);                                                                \
-            }                                                                                                          \
+            ld_t2_words(w##r + 2 * q, two, &wm##r, &wsg##r);                                                           \
             if (!(q & 3))                                                                                              \
                 __builtin_prefetch(w##r + 4 * ws + 2 * q + 16, 0, 0);                                                  \
         }                                                                                                              \

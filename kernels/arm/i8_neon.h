@@ -37,4 +37,19 @@ static inline uint8x16_t ld_words(const uint64_t *p, int two)
     return two ? vld1q_u8((const uint8_t *)p) : vcombine_u8(vld1_u8((const uint8_t *)p), vdup_n_u8(0));
 }
 
+/* The T2 blocks of the same step, split into mask words m and sign words s: LD2 de-interleaves two blocks in the
+ * load itself; the odd last block is read alone. */
+static inline __attribute__((always_inline)) void ld_t2_words(const uint64_t *p, int two, uint8x16_t *m,
+                                                              uint8x16_t *s)
+{
+    if (two) {
+        const uint64x2x2_t v = vld2q_u64(p);
+        *m = vreinterpretq_u8_u64(v.val[0]);
+        *s = vreinterpretq_u8_u64(v.val[1]);
+    } else {
+        *m = ld_words(p, 0);
+        *s = ld_words(p + 1, 0);
+    }
+}
+
 #endif
