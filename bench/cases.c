@@ -13,37 +13,41 @@
 
 typedef enum { F_B1, F_T2, F_I8, F_F32, F_T3 } fmt;
 
+// The shape, ceiling and operand formats of an op come from its row of BITERN_OP_LIST (kernels/internal.h).
 bb_kind bb_op_kind(bitern_op op)
 {
-    const char *n = bitern_op_name(op);
-    return !strncmp(n, "dot_", 4) ? BB_DOT : !strncmp(n, "gemv_", 5) ? BB_GEMV : !strncmp(n, "gemm_", 5) ? BB_GEMM
-                                                                                                      : BB_PACK;
+    switch (bitern_op_info_of(op).shape) {
+    case BITERN_SHAPE_dot: return BB_DOT;
+    case BITERN_SHAPE_gemv: return BB_GEMV;
+    case BITERN_SHAPE_gemm: return BB_GEMM;
+    default: return BB_PACK;
+    }
 }
 
 bb_ceil bb_op_ceil(bitern_op op)
 {
-    const char *n = bitern_op_name(op);
-    if (bb_op_kind(op) == BB_PACK)
+    bitern_op_info in = bitern_op_info_of(op);
+    if (in.shape == BITERN_SHAPE_vec)
         return BB_CEIL_NONE;
-    const char *xy = strchr(n, '_') + 1;
-    return !strcmp(xy, "b1b1") ? BB_CEIL_B1B1 : !strcmp(xy, "t2t2") ? BB_CEIL_T2T2 : !strcmp(xy, "t2b1") ? BB_CEIL_T2B1
-                                                                                                          : BB_CEIL_I8;
+    if (in.x == BITERN_FMT_i8)
+        return BB_CEIL_I8;
+    return in.w == BITERN_FMT_b1 ? BB_CEIL_B1B1 : in.x == BITERN_FMT_t2 ? BB_CEIL_T2T2 : BB_CEIL_T2B1;
 }
 
-static fmt w_fmt(const bb_case *c)
+static fmt fmt_of(bitern_fmt f)
 {
-    const char *n = bitern_op_name(c->op);
-    return !c->v ? F_F32 : strstr(n, "_t3") ? F_T3 : strstr(n, "_t2") ? F_T2 : F_B1;
+    switch (f) {
+    case BITERN_FMT_b1: return F_B1;
+    case BITERN_FMT_t2: return F_T2;
+    case BITERN_FMT_t3: return F_T3;
+    case BITERN_FMT_i8: return F_I8;
+    default: return F_F32;
+    }
 }
 
-static fmt x_fmt(const bb_case *c)
-{
-    if (!c->v)
-        return F_F32;
-    const char *n = bitern_op_name(c->op);
-    const char *s = n + strlen(n) - 2;
-    return !strcmp(s, "i8") ? F_I8 : !strcmp(s, "t2") ? F_T2 : F_B1;
-}
+static fmt w_fmt(const bb_case *c) { return !c->v ? F_F32 : fmt_of(bitern_op_info_of(c->op).w); }
+
+static fmt x_fmt(const bb_case *c) { return !c->v ? F_F32 : fmt_of(bitern_op_info_of(c->op).x); }
 
 static size_t row_bytes(fmt f, size_t k)
 {

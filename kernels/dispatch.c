@@ -30,13 +30,13 @@ static const bitern_variant_list *const variant_lists[] = {
 #define N_LISTS (sizeof variant_lists / sizeof variant_lists[0])
 
 static const char *const op_names[] = {
-#define BITERN_X_NAME(op, kind) #op,
+#define BITERN_X_NAME(op, ...) #op,
     BITERN_OP_LIST(BITERN_X_NAME)
 #undef BITERN_X_NAME
 };
 
 static const size_t op_offsets[] = {
-#define BITERN_X_OFFSET(op, kind) offsetof(bitern_kernels, op),
+#define BITERN_X_OFFSET(op, ...) offsetof(bitern_kernels, op),
     BITERN_OP_LIST(BITERN_X_OFFSET)
 #undef BITERN_X_OFFSET
 };

@@ -10,50 +10,105 @@
 
 #include "bitern.h"
 
-/* The one list of ops: X(op, kind). It generates the op enum, the table offsets, the names, and the loops of the
- * checker and the benchmarks, so that an op added here is dispatched, tested and benchmarked everywhere. */
+/* The one list of ops: X(op, kind, shape, w, x). It generates the op enum, the table offsets, the names, the
+ * op's kind, shape and operand formats, and the loops of the checker and the benchmarks, so that an op added here
+ * is dispatched, tested and benchmarked everywhere. kind names the function type (bitern_<kind>_fn); shape is
+ * dot, gemv, gemm or vec (the packing and quantizing ops); w and x are the formats of the two operands (vec ops:
+ * their input, f32, and what they write). The variants of each op are rows of the kernel table (variants.h). */
 #define BITERN_OP_LIST(X)                                                                                           \
-    X(dot_b1b1, dot_bits)                                                                                           \
-    X(dot_t2t2, dot_bits)                                                                                           \
-    X(dot_t2b1, dot_bits)                                                                                           \
-    X(dot_b1i8, dot_i8)                                                                                             \
-    X(dot_t2i8, dot_i8)                                                                                             \
-    X(dot_t3i8, dot_i8)                                                                                             \
-    X(gemv_b1b1, gemv_bits)                                                                                         \
-    X(gemv_t2t2, gemv_bits)                                                                                         \
-    X(gemv_t2b1, gemv_bits)                                                                                         \
-    X(gemv_b1i8, gemv_i8)                                                                                           \
-    X(gemv_t2i8, gemv_i8)                                                                                           \
-    X(gemv_t3i8, gemv_i8)                                                                                           \
-    X(gemm_b1b1, gemm_bits)                                                                                         \
-    X(gemm_t2t2, gemm_bits)                                                                                         \
-    X(gemm_t2b1, gemm_bits)                                                                                         \
-    X(gemm_b1i8, gemm_i8)                                                                                           \
-    X(gemm_t2i8, gemm_i8)                                                                                           \
-    X(pack_b1_f32, pack_b1_f32)                                                                                     \
-    X(pack_t2_f32, pack_t2_f32)                                                                                     \
-    X(absmax_f32, absmax_f32)                                                                                       \
-    X(quant_i8_f32, quant_i8_f32)
+    X(dot_b1b1, dot_bits, dot, b1, b1)                                                                              \
+    X(dot_t2t2, dot_bits, dot, t2, t2)                                                                              \
+    X(dot_t2b1, dot_bits, dot, t2, b1)                                                                              \
+    X(dot_b1i8, dot_i8, dot, b1, i8)                                                                                \
+    X(dot_t2i8, dot_i8, dot, t2, i8)                                                                                \
+    X(dot_t3i8, dot_i8, dot, t3, i8)                                                                                \
+    X(gemv_b1b1, gemv_bits, gemv, b1, b1)                                                                           \
+    X(gemv_t2t2, gemv_bits, gemv, t2, t2)                                                                           \
+    X(gemv_t2b1, gemv_bits, gemv, t2, b1)                                                                           \
+    X(gemv_b1i8, gemv_i8, gemv, b1, i8)                                                                             \
+    X(gemv_t2i8, gemv_i8, gemv, t2, i8)                                                                             \
+    X(gemv_t3i8, gemv_i8, gemv, t3, i8)                                                                             \
+    X(gemm_b1b1, gemm_bits, gemm, b1, b1)                                                                           \
+    X(gemm_t2t2, gemm_bits, gemm, t2, t2)                                                                           \
+    X(gemm_t2b1, gemm_bits, gemm, t2, b1)                                                                           \
+    X(gemm_b1i8, gemm_i8, gemm, b1, i8)                                                                             \
+    X(gemm_t2i8, gemm_i8, gemm, t2, i8)                                                                             \
+    X(pack_b1_f32, pack_b1_f32, vec, f32, b1)                                                                       \
+    X(pack_t2_f32, pack_t2_f32, vec, f32, t2)                                                                       \
+    X(absmax_f32, absmax_f32, vec, f32, f32)                                                                        \
+    X(quant_i8_f32, quant_i8_f32, vec, f32, i8)
+
+/* The kinds of op, one function type each (bitern.h). */
+#define BITERN_KIND_LIST(K)                                                                                         \
+    K(dot_bits) K(dot_i8) K(gemv_bits) K(gemv_i8) K(gemm_bits) K(gemm_i8) K(pack_b1_f32) K(pack_t2_f32)             \
+    K(absmax_f32) K(quant_i8_f32)
 
 typedef enum {
-#define BITERN_X_ENUM(op, kind) BITERN_OP_##op,
+#define BITERN_X_ENUM(op, ...) BITERN_OP_##op,
     BITERN_OP_LIST(BITERN_X_ENUM)
 #undef BITERN_X_ENUM
         BITERN_OP_COUNT
 } bitern_op;
 
+typedef enum {
+#define BITERN_X_KIND(kind) BITERN_KIND_##kind,
+    BITERN_KIND_LIST(BITERN_X_KIND)
+#undef BITERN_X_KIND
+} bitern_kind;
+typedef enum { BITERN_SHAPE_dot, BITERN_SHAPE_gemv, BITERN_SHAPE_gemm, BITERN_SHAPE_vec } bitern_shape;
+typedef enum { BITERN_FMT_b1, BITERN_FMT_t2, BITERN_FMT_t3, BITERN_FMT_i8, BITERN_FMT_f32 } bitern_fmt;
+
+/* An op's row of BITERN_OP_LIST, as values (bitern_op_infos[op], in op order). */
+typedef struct bitern_op_info {
+    bitern_kind kind;
+    bitern_shape shape;
+    bitern_fmt w, x;
+} bitern_op_info;
+#define BITERN_X_INFO(op, kind, shape, w, x)                                                                        \
+    { BITERN_KIND_##kind, BITERN_SHAPE_##shape, BITERN_FMT_##w, BITERN_FMT_##x },
+static const bitern_op_info bitern_op_infos[BITERN_OP_COUNT] = { BITERN_OP_LIST(BITERN_X_INFO) };
+#undef BITERN_X_INFO
+static inline bitern_op_info bitern_op_info_of(bitern_op op) { return bitern_op_infos[op]; }
+
 /* A generic function pointer; each entry is cast back to its op's type (bitern_<kind>_fn) before a call. */
 typedef void (*bitern_fn)(void);
 
+/* A row of the kernel table (variants.h), as values. */
 typedef struct bitern_variant {
     bitern_op op;
     const char *name; /* "scalar", "avx2", "avx512", "avx512_vpopcntdq", "neon", "neon_dotprod", ... */
     bitern_isa isa;   /* the BITERN_ISA level that enables it */
     unsigned flags;   /* every CPU flag it executes instructions of */
     bitern_fn fn;
+    unsigned tile_m, tile_n; /* W rows x X rows computed together (gemm tile, gemv group) */
+    size_t kblock;           /* elements per K block or accumulator fold, 0 if none */
 } bitern_variant;
 
-#define BITERN_VARIANT(op_, name_, isa_, flags_, fn_) { BITERN_OP_##op_, name_, isa_, flags_, (bitern_fn)(fn_) }
+#include "variants.h"
+
+/* One entry of a variant list, from a row of the kernel table. */
+#define BITERN_VARIANT_ROW(op, kind, suffix, isa, flags, tile_m, tile_n, kblock)                                    \
+    { BITERN_OP_##op, #suffix, BITERN_ISA_##isa, flags, (bitern_fn)bitern_##op##_##suffix, tile_m, tile_n, kblock },
+
+/* Every kernel's prototype, of its op's type; and the row's kind must be its op's. */
+#define BITERN_X_PROTO(op, kind, suffix, ...) bitern_##kind##_fn bitern_##op##_##suffix;
+BITERN_VARIANT_TABLE(BITERN_X_PROTO)
+#undef BITERN_X_PROTO
+enum {
+#define BITERN_X_KIND_OF(op, kind, ...) BITERN_KIND_OF_##op = BITERN_KIND_##kind,
+    BITERN_OP_LIST(BITERN_X_KIND_OF)
+#undef BITERN_X_KIND_OF
+};
+#ifdef __cplusplus
+#define BITERN_STATIC_ASSERT static_assert
+#else
+#define BITERN_STATIC_ASSERT _Static_assert
+#endif
+#define BITERN_X_CHECK(op, kind, suffix, ...)                                                                       \
+    BITERN_STATIC_ASSERT((int)BITERN_KIND_OF_##op == (int)BITERN_KIND_##kind,                                      \
+                         "kernel table: " #op "_" #suffix " has the wrong kind");
+BITERN_VARIANT_TABLE(BITERN_X_CHECK)
+#undef BITERN_X_CHECK
 
 /* Variant lists, each in ascending order of preference: a later runnable entry replaces an earlier one. */
 typedef struct bitern_variant_list {
@@ -100,18 +155,6 @@ int bitern_fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-
-/* The scalar reference: the truth every other variant is compared with. */
-bitern_dot_bits_fn bitern_dot_b1b1_scalar, bitern_dot_t2t2_scalar, bitern_dot_t2b1_scalar;
-bitern_dot_i8_fn bitern_dot_b1i8_scalar, bitern_dot_t2i8_scalar, bitern_dot_t3i8_scalar;
-bitern_gemv_bits_fn bitern_gemv_b1b1_scalar, bitern_gemv_t2t2_scalar, bitern_gemv_t2b1_scalar;
-bitern_gemv_i8_fn bitern_gemv_b1i8_scalar, bitern_gemv_t2i8_scalar, bitern_gemv_t3i8_scalar;
-bitern_gemm_bits_fn bitern_gemm_b1b1_scalar, bitern_gemm_t2t2_scalar, bitern_gemm_t2b1_scalar;
-bitern_gemm_i8_fn bitern_gemm_b1i8_scalar, bitern_gemm_t2i8_scalar;
-bitern_pack_b1_f32_fn bitern_pack_b1_f32_scalar;
-bitern_pack_t2_f32_fn bitern_pack_t2_f32_scalar;
-bitern_absmax_f32_fn bitern_absmax_f32_scalar;
-bitern_quant_i8_f32_fn bitern_quant_i8_f32_scalar;
 
 /* Helpers for variant tails: the scalar value of element i of a packed vector. */
 static inline int bitern_b1_get(const uint64_t *p, size_t i) { return (p[i >> 6] >> (i & 63)) & 1 ? -1 : 1; }

@@ -147,11 +147,6 @@ void bitern_quant_i8_f32_scalar(const float *x, size_t n, float inv, int8_t *q)
     }
 }
 
-#define SCALAR(op) BITERN_VARIANT(op, "scalar", BITERN_ISA_SCALAR, 0, bitern_##op##_scalar),
-static const bitern_variant scalar_variants[] = {
-#define BITERN_X_SCALAR(op, kind) SCALAR(op)
-    BITERN_OP_LIST(BITERN_X_SCALAR)
-#undef BITERN_X_SCALAR
-};
+static const bitern_variant scalar_variants[] = { BITERN_VARIANTS_SCALAR(BITERN_VARIANT_ROW) };
 const bitern_variant_list bitern_variants_scalar = { scalar_variants,
                                                      sizeof scalar_variants / sizeof scalar_variants[0] };

@@ -191,33 +191,29 @@ typedef struct {
     size_t ref_cap;
 } bufs;
 
-static fmt w_fmt(bitern_op op)
+/* The operand formats and the kind of an op, from its row of BITERN_OP_LIST. */
+static fmt fmt_of(bitern_fmt f)
 {
-    const char *n = bitern_op_name(op);
-    return strstr(n, "_t3") ? FMT_T3 : strstr(n, "_t2") ? FMT_T2 : FMT_B1;
+    return f == BITERN_FMT_t3 ? FMT_T3 : f == BITERN_FMT_t2 ? FMT_T2 : f == BITERN_FMT_i8 ? FMT_I8 : FMT_B1;
 }
-static fmt x_fmt(bitern_op op)
-{
-    const char *name = bitern_op_name(op);
-    const char *s = name + strlen(name) - 2;
-    return !strcmp(s, "i8") ? FMT_I8 : !strcmp(s, "t2") ? FMT_T2 : FMT_B1;
-}
+static fmt w_fmt(bitern_op op) { return fmt_of(bitern_op_info_of(op).w); }
+static fmt x_fmt(bitern_op op) { return fmt_of(bitern_op_info_of(op).x); }
 
 typedef enum { KIND_DOT, KIND_GEMV, KIND_GEMM, KIND_PACK_B1, KIND_PACK_T2, KIND_ABSMAX, KIND_QUANT } kind;
 static kind op_kind(bitern_op op)
 {
-    const char *n = bitern_op_name(op);
-    if (!strncmp(n, "dot_", 4))
-        return KIND_DOT;
-    if (!strncmp(n, "gemv_", 5))
-        return KIND_GEMV;
-    if (!strncmp(n, "gemm_", 5))
-        return KIND_GEMM;
-    if (op == BITERN_OP_pack_b1_f32)
-        return KIND_PACK_B1;
-    if (op == BITERN_OP_pack_t2_f32)
-        return KIND_PACK_T2;
-    return op == BITERN_OP_absmax_f32 ? KIND_ABSMAX : KIND_QUANT;
+    switch (bitern_op_info_of(op).kind) {
+    case BITERN_KIND_dot_bits:
+    case BITERN_KIND_dot_i8: return KIND_DOT;
+    case BITERN_KIND_gemv_bits:
+    case BITERN_KIND_gemv_i8: return KIND_GEMV;
+    case BITERN_KIND_gemm_bits:
+    case BITERN_KIND_gemm_i8: return KIND_GEMM;
+    case BITERN_KIND_pack_b1_f32: return KIND_PACK_B1;
+    case BITERN_KIND_pack_t2_f32: return KIND_PACK_T2;
+    case BITERN_KIND_absmax_f32: return KIND_ABSMAX;
+    default: return KIND_QUANT;
+    }
 }
 
 /* Calls any dot/gemv/gemm through its typed pointer: m = n = 1 is a dot. */
@@ -382,6 +378,42 @@ static void check_t3_edges(const bitern_variant *v, const bitern_variant *ref, b
 
 #define LEN_ALL 8193 /* 4 x 512-bit vector x unroll 4, + 1 */
 
+/* The variant's own sizes, from its row of the kernel table (variants.h): m (gemm, gemv), n (gemm) and k equal
+ * to, one below and one above its tile (tile_m x tile_n) and its K block, on random data (every block holds
+ * random words), the other sizes small, and for gemm also two tiles and two K blocks plus one. */
+static void check_tiles(const bitern_variant *v, const bitern_variant *ref, bufs *b, kind kd)
+{
+    size_t ms[8], ns[8], ks[8], nm = 0, nn = 0, nk = 0;
+    ms[nm++] = 1;
+    ns[nn++] = 1;
+    if (kd != KIND_DOT && v->tile_m > 1) {
+        ms[nm++] = v->tile_m - 1;
+        ms[nm++] = v->tile_m;
+        ms[nm++] = v->tile_m + 1;
+        ms[nm++] = 2 * v->tile_m + 1;
+    }
+    if (kd == KIND_GEMM && v->tile_n > 1) {
+        ns[nn++] = v->tile_n - 1;
+        ns[nn++] = v->tile_n;
+        ns[nn++] = v->tile_n + 1;
+        ns[nn++] = 2 * v->tile_n + 1;
+    }
+    ks[nk++] = 65;
+    if (v->kblock) {
+        ks[nk++] = v->kblock - 1;
+        ks[nk++] = v->kblock;
+        ks[nk++] = v->kblock + 1;
+        if (kd == KIND_GEMM || v->kblock <= 8192)
+            ks[nk++] = 2 * v->kblock + 1;
+    }
+    if (kd == KIND_DOT && nk == 1)
+        return; /* the dot walk covers every k up to LEN_ALL */
+    for (size_t a = 0; a < nm; a++)
+        for (size_t c = 0; c < nn; c++)
+            for (size_t d = 0; d < nk; d++)
+                check_mat(v, ref, b, ms[a], ns[c], ks[d], PAT_RANDOM, PAT_RANDOM, (placement)((a + c + d) & 1));
+}
+
 static void check_variant(const bitern_variant *v, bufs *b, int quick)
 {
     const bitern_variant *ref = bitern_pick_variant(v->op, 0);
@@ -389,6 +421,8 @@ static void check_variant(const bitern_variant *v, bufs *b, int quick)
     size_t all = quick ? 1100 : LEN_ALL;
     int randoms = quick ? 20 : 200;
 
+    if (kd == KIND_DOT || kd == KIND_GEMV || kd == KIND_GEMM)
+        check_tiles(v, ref, b, kd);
     if (kd == KIND_DOT) {
         for (size_t k = 0; k <= all; k++) {
             pattern p = (k % 7 == 0) ? (pattern)(k / 7 % PAT_COUNT) : PAT_RANDOM;

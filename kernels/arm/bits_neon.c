@@ -76,6 +76,20 @@ static uint32_t t2_nonzero(const uint64_t *w, size_t k)
     return nz;
 }
 
+/* The three ops, as a constant that the always-inline functions below fold away. */
+typedef enum { BITS_B1B1, BITS_T2T2, BITS_T2B1 } bits_kind;
+
+/* The X operand of a T2 step at block b: two T2 blocks (t2t2), or two B1 words as signs (t2b1, whose mask is all
+ * ones and is never read). */
+#define AI static inline __attribute__((always_inline))
+AI t2q t2_x(const int is_t2t2, const uint64_t *x, size_t b)
+{
+    return is_t2t2 ? ld2q(x + 2 * b) : (t2q){ vdupq_n_u8(0), ldq(x + b) };
+}
+/* nz = both non-zero (t2b1: W's mask), neg = nz and the signs differ. */
+AI uint8x16_t t2_nz(const int is_t2t2, t2q wv, t2q xv) { return is_t2t2 ? vandq_u8(wv.m, xv.m) : wv.m; }
+AI uint8x16_t t2_neg(uint8x16_t nz, t2q wv, t2q xv) { return vandq_u8(nz, veorq_u8(wv.s, xv.s)); }
+
 /* ---------------------------------------------------------------------------------------------------------- */
 /* dot: four 128-bit steps per iteration, their CNT bytes added (<= 32 per byte) before one UADALP.            */
 
@@ -102,8 +116,9 @@ int32_t bitern_dot_b1b1_neon(const uint64_t *w, const uint64_t *x, size_t k)
     return (int32_t)k - 2 * (int32_t)mismatches;
 }
 
-/* nz = both non-zero, neg = nz and the signs differ; dot = |nz| - 2 |neg|. */
-int32_t bitern_dot_t2t2_neon(const uint64_t *w, const uint64_t *x, size_t k)
+/* dot = |nz| - 2 |neg| (t2_nz, t2_neg). For t2b1 x's mask is all ones, and the same 128-bit step covers two T2
+ * blocks and two B1 words. */
+AI int32_t dot_t2(const uint64_t *w, const uint64_t *x, size_t k, const int is_t2t2)
 {
     const size_t nb = bitern_b1_words(k);
     uint32x4_t nz32 = vdupq_n_u32(0), neg32 = vdupq_n_u32(0);
@@ -113,60 +128,39 @@ int32_t bitern_dot_t2t2_neon(const uint64_t *w, const uint64_t *x, size_t k)
         uint16x8_t nz16 = vdupq_n_u16(0), neg16 = vdupq_n_u16(0);
         for (; b + 4 <= end; b += 4) {
             t2q w0 = ld2q(w + 2 * b), w1 = ld2q(w + 2 * b + 4);
-            t2q x0 = ld2q(x + 2 * b), x1 = ld2q(x + 2 * b + 4);
-            uint8x16_t nz0 = vandq_u8(w0.m, x0.m), nz1 = vandq_u8(w1.m, x1.m);
-            uint8x16_t neg0 = vandq_u8(nz0, veorq_u8(w0.s, x0.s)), neg1 = vandq_u8(nz1, veorq_u8(w1.s, x1.s));
+            t2q x0 = t2_x(is_t2t2, x, b), x1 = t2_x(is_t2t2, x, b + 2);
+            uint8x16_t nz0 = t2_nz(is_t2t2, w0, x0), nz1 = t2_nz(is_t2t2, w1, x1);
+            uint8x16_t neg0 = t2_neg(nz0, w0, x0), neg1 = t2_neg(nz1, w1, x1);
             nz16 = vpadalq_u8(nz16, vaddq_u8(vcntq_u8(nz0), vcntq_u8(nz1)));
             neg16 = vpadalq_u8(neg16, vaddq_u8(vcntq_u8(neg0), vcntq_u8(neg1)));
         }
         for (; b < end; b += 2) {
-            t2q w0 = ld2q(w + 2 * b), x0 = ld2q(x + 2 * b);
-            uint8x16_t nz0 = vandq_u8(w0.m, x0.m);
+            t2q w0 = ld2q(w + 2 * b), x0 = t2_x(is_t2t2, x, b);
+            uint8x16_t nz0 = t2_nz(is_t2t2, w0, x0);
             nz16 = vpadalq_u8(nz16, vcntq_u8(nz0));
-            neg16 = vpadalq_u8(neg16, vcntq_u8(vandq_u8(nz0, veorq_u8(w0.s, x0.s))));
+            neg16 = vpadalq_u8(neg16, vcntq_u8(t2_neg(nz0, w0, x0)));
         }
         nz32 = vpadalq_u16(nz32, nz16);
         neg32 = vpadalq_u16(neg32, neg16);
     }
     uint32_t nz = vaddvq_u32(nz32), neg = vaddvq_u32(neg32);
     if (b < nb) {
-        uint64_t nzw = w[2 * b] & x[2 * b];
+        uint64_t nzw = w[2 * b] & (is_t2t2 ? x[2 * b] : ~(uint64_t)0);
         nz += (uint32_t)__builtin_popcountll(nzw);
-        neg += (uint32_t)__builtin_popcountll(nzw & (w[2 * b + 1] ^ x[2 * b + 1]));
+        neg += (uint32_t)__builtin_popcountll(nzw & (w[2 * b + 1] ^ (is_t2t2 ? x[2 * b + 1] : x[b])));
     }
     return (int32_t)nz - 2 * (int32_t)neg;
 }
 
-/* As t2t2 with x's mask all ones: nz = w's mask, and the same 128-bit step covers two T2 blocks and two B1 words. */
-int32_t bitern_dot_t2b1_neon(const uint64_t *w, const uint64_t *x, size_t k)
+int32_t bitern_dot_t2t2_neon(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2(w, x, k, 1); }
+
+int32_t bitern_dot_t2b1_neon(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2(w, x, k, 0); }
+
+AI int32_t dot_kind(bits_kind kind, const uint64_t *w, const uint64_t *x, size_t k)
 {
-    const size_t nb = bitern_b1_words(k);
-    uint32x4_t nz32 = vdupq_n_u32(0), neg32 = vdupq_n_u32(0);
-    size_t b = 0;
-    while (b + 2 <= nb) {
-        const size_t end = b + min_size((nb - b) & ~(size_t)1, CHUNK);
-        uint16x8_t nz16 = vdupq_n_u16(0), neg16 = vdupq_n_u16(0);
-        for (; b + 4 <= end; b += 4) {
-            t2q w0 = ld2q(w + 2 * b), w1 = ld2q(w + 2 * b + 4);
-            uint8x16_t neg0 = vandq_u8(w0.m, veorq_u8(w0.s, ldq(x + b)));
-            uint8x16_t neg1 = vandq_u8(w1.m, veorq_u8(w1.s, ldq(x + b + 2)));
-            nz16 = vpadalq_u8(nz16, vaddq_u8(vcntq_u8(w0.m), vcntq_u8(w1.m)));
-            neg16 = vpadalq_u8(neg16, vaddq_u8(vcntq_u8(neg0), vcntq_u8(neg1)));
-        }
-        for (; b < end; b += 2) {
-            t2q w0 = ld2q(w + 2 * b);
-            nz16 = vpadalq_u8(nz16, vcntq_u8(w0.m));
-            neg16 = vpadalq_u8(neg16, vcntq_u8(vandq_u8(w0.m, veorq_u8(w0.s, ldq(x + b)))));
-        }
-        nz32 = vpadalq_u16(nz32, nz16);
-        neg32 = vpadalq_u16(neg32, neg16);
-    }
-    uint32_t nz = vaddvq_u32(nz32), neg = vaddvq_u32(neg32);
-    if (b < nb) {
-        nz += (uint32_t)__builtin_popcountll(w[2 * b]);
-        neg += (uint32_t)__builtin_popcountll(w[2 * b] & (w[2 * b + 1] ^ x[b]));
-    }
-    return (int32_t)nz - 2 * (int32_t)neg;
+    return kind == BITS_B1B1   ? bitern_dot_b1b1_neon(w, x, k)
+           : kind == BITS_T2T2 ? bitern_dot_t2t2_neon(w, x, k)
+                               : bitern_dot_t2b1_neon(w, x, k);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -218,9 +212,9 @@ static void rows4_b1b1(const uint64_t *w, size_t ws, const uint64_t *x, size_t k
     out[3 * out_stride] = vgetq_lane_s32(r, 3);
 }
 
-/* out[r] = |nz| - 2 |neg| of row r; for t2b1 nz is the row's own mask (x_m == NULL), otherwise w_m & x_m. */
-static void rows4_t2(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, int is_t2t2, int32_t *out,
-                     size_t out_stride)
+/* out[r] = |nz| - 2 |neg| of row r; for t2b1 nz is the row's own mask, otherwise w_m & x_m. */
+AI void rows4_t2(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, const int is_t2t2, int32_t *out,
+                 size_t out_stride)
 {
     const size_t nb = bitern_b1_words(k);
     const uint64_t *w0 = w, *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
@@ -230,35 +224,19 @@ static void rows4_t2(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, 
     while (b + 2 <= nb) {
         const size_t end = b + min_size((nb - b) & ~(size_t)1, CHUNK);
         uint16x8_t z0 = vdupq_n_u16(0), z1 = z0, z2 = z0, z3 = z0, n0 = z0, n1 = z0, n2 = z0, n3 = z0;
-        if (is_t2t2) {
-            for (; b < end; b += 2) {
-                const t2q xv = ld2q(x + 2 * b);
+        for (; b < end; b += 2) {
+            const t2q xv = t2_x(is_t2t2, x, b);
 #define ROW(r)                                                                                                         \
     {                                                                                                                  \
         if (!(b & 3))                                                                                                  \
             __builtin_prefetch(w##r + 4 * ws + 2 * b, 0, 0);                                                           \
         const t2q wv = ld2q(w##r + 2 * b);                                                                             \
-        const uint8x16_t nz = vandq_u8(wv.m, xv.m);                                                                    \
+        const uint8x16_t nz = t2_nz(is_t2t2, wv, xv);                                                                  \
         z##r = vpadalq_u8(z##r, vcntq_u8(nz));                                                                         \
-        n##r = vpadalq_u8(n##r, vcntq_u8(vandq_u8(nz, veorq_u8(wv.s, xv.s))));                                         \
+        n##r = vpadalq_u8(n##r, vcntq_u8(t2_neg(nz, wv, xv)));                                                         \
     }
-                FOR4(ROW)
+            FOR4(ROW)
 #undef ROW
-            }
-        } else {
-            for (; b < end; b += 2) {
-                const uint8x16_t xv = ldq(x + b);
-#define ROW(r)                                                                                                         \
-    {                                                                                                                  \
-        if (!(b & 3))                                                                                                  \
-            __builtin_prefetch(w##r + 4 * ws + 2 * b, 0, 0);                                                           \
-        const t2q wv = ld2q(w##r + 2 * b);                                                                             \
-        z##r = vpadalq_u8(z##r, vcntq_u8(wv.m));                                                                       \
-        n##r = vpadalq_u8(n##r, vcntq_u8(vandq_u8(wv.m, veorq_u8(wv.s, xv))));                                         \
-    }
-                FOR4(ROW)
-#undef ROW
-            }
         }
 #define ROW(r)                                                                                                         \
     nz##r = vpadalq_u16(nz##r, z##r);                                                                                  \
@@ -286,34 +264,49 @@ static void rows4_t2(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, 
     out[3 * out_stride] = vgetq_lane_s32(r, 3);
 }
 
-void bitern_gemv_b1b1_neon(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+static void rows4_t2t2(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, int32_t *out, size_t out_stride)
 {
-    const size_t ws = bitern_b1_words(k);
+    rows4_t2(w, ws, x, k, 1, out, out_stride);
+}
+static void rows4_t2b1(const uint64_t *w, size_t ws, const uint64_t *x, size_t k, int32_t *out, size_t out_stride)
+{
+    rows4_t2(w, ws, x, k, 0, out, out_stride);
+}
+AI void rows4_kind(bits_kind kind, const uint64_t *w, size_t ws, const uint64_t *x, size_t k, int32_t *out,
+                   size_t out_stride)
+{
+    if (kind == BITS_B1B1)
+        rows4_b1b1(w, ws, x, k, out, out_stride);
+    else if (kind == BITS_T2T2)
+        rows4_t2t2(w, ws, x, k, out, out_stride);
+    else
+        rows4_t2b1(w, ws, x, k, out, out_stride);
+}
+
+/* Four rows at a time, the rows left over by dot. */
+AI void gemv_bits(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+{
+    const size_t ws = kind == BITS_B1B1 ? bitern_b1_words(k) : bitern_t2_words(k);
     size_t r = 0;
     for (; r + 4 <= m; r += 4)
-        rows4_b1b1(w + r * ws, ws, x, k, y + r, 1);
+        rows4_kind(kind, w + r * ws, ws, x, k, y + r, 1);
     for (; r < m; r++)
-        y[r] = bitern_dot_b1b1_neon(w + r * ws, x, k);
+        y[r] = dot_kind(kind, w + r * ws, x, k);
+}
+
+void bitern_gemv_b1b1_neon(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+{
+    gemv_bits(BITS_B1B1, w, x, y, m, k);
 }
 
 void bitern_gemv_t2t2_neon(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    const size_t ws = bitern_t2_words(k);
-    size_t r = 0;
-    for (; r + 4 <= m; r += 4)
-        rows4_t2(w + r * ws, ws, x, k, 1, y + r, 1);
-    for (; r < m; r++)
-        y[r] = bitern_dot_t2t2_neon(w + r * ws, x, k);
+    gemv_bits(BITS_T2T2, w, x, y, m, k);
 }
 
 void bitern_gemv_t2b1_neon(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    const size_t ws = bitern_t2_words(k);
-    size_t r = 0;
-    for (; r + 4 <= m; r += 4)
-        rows4_t2(w + r * ws, ws, x, k, 0, y + r, 1);
-    for (; r < m; r++)
-        y[r] = bitern_dot_t2b1_neon(w + r * ws, x, k);
+    gemv_bits(BITS_T2B1, w, x, y, m, k);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -482,52 +475,51 @@ static void block4x3_t2b1(const uint64_t *w, size_t ws, const uint64_t *x, size_
     } while (b < nb);
 }
 
-void bitern_gemm_b1b1_neon(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+/* The block of 4 W rows x block_cols(kind) X rows at w, x; nz: the non-zero counts of the W rows (t2b1). */
+AI size_t block_cols(bits_kind kind) { return kind == BITS_B1B1 ? 4 : kind == BITS_T2T2 ? 2 : 3; }
+AI void block_kind(bits_kind kind, const uint64_t *w, size_t ws, const uint64_t *x, size_t xs, size_t k,
+                   const int32_t nz[4], int32_t *c, size_t ldc)
 {
-    const size_t ws = bitern_b1_words(k);
+    if (kind == BITS_B1B1)
+        block4x4_b1b1(w, ws, x, k, c, ldc);
+    else if (kind == BITS_T2T2)
+        block4x2_t2t2(w, ws, x, k, c, ldc);
+    else
+        block4x3_t2b1(w, ws, x, xs, k, nz, c, ldc);
+}
+
+AI void gemm_bits(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    const size_t ws = kind == BITS_B1B1 ? bitern_b1_words(k) : bitern_t2_words(k);
+    const size_t xs = kind == BITS_T2T2 ? ws : bitern_b1_words(k), nc = block_cols(kind);
     size_t r = 0;
     for (; r + 4 <= m; r += 4) {
+        int32_t nz[4] = { 0, 0, 0, 0 };
+        if (kind == BITS_T2B1)
+            for (size_t i = 0; i < 4; i++)
+                nz[i] = (int32_t)t2_nonzero(w + (r + i) * ws, k);
         size_t j = 0;
-        for (; j + 4 <= n; j += 4)
-            block4x4_b1b1(w + r * ws, ws, x + j * ws, k, c + r * n + j, n);
+        for (; j + nc <= n; j += nc)
+            block_kind(kind, w + r * ws, ws, x + j * xs, xs, k, nz, c + r * n + j, n);
         for (; j < n; j++)
-            rows4_b1b1(w + r * ws, ws, x + j * ws, k, c + r * n + j, n);
+            rows4_kind(kind, w + r * ws, ws, x + j * xs, k, c + r * n + j, n);
     }
     for (; r < m; r++)
         for (size_t j = 0; j < n; j++)
-            c[r * n + j] = bitern_dot_b1b1_neon(w + r * ws, x + j * ws, k);
+            c[r * n + j] = dot_kind(kind, w + r * ws, x + j * xs, k);
+}
+
+void bitern_gemm_b1b1_neon(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_bits(BITS_B1B1, w, x, c, m, n, k);
 }
 
 void bitern_gemm_t2t2_neon(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
-    const size_t ws = bitern_t2_words(k);
-    size_t r = 0;
-    for (; r + 4 <= m; r += 4) {
-        size_t j = 0;
-        for (; j + 2 <= n; j += 2)
-            block4x2_t2t2(w + r * ws, ws, x + j * ws, k, c + r * n + j, n);
-        for (; j < n; j++)
-            rows4_t2(w + r * ws, ws, x + j * ws, k, 1, c + r * n + j, n);
-    }
-    for (; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            c[r * n + j] = bitern_dot_t2t2_neon(w + r * ws, x + j * ws, k);
+    gemm_bits(BITS_T2T2, w, x, c, m, n, k);
 }
 
 void bitern_gemm_t2b1_neon(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
 {
-    const size_t ws = bitern_t2_words(k), xs = bitern_b1_words(k);
-    size_t r = 0;
-    for (; r + 4 <= m; r += 4) {
-        const int32_t nz[4] = { (int32_t)t2_nonzero(w + r * ws, k), (int32_t)t2_nonzero(w + (r + 1) * ws, k),
-                                (int32_t)t2_nonzero(w + (r + 2) * ws, k), (int32_t)t2_nonzero(w + (r + 3) * ws, k) };
-        size_t j = 0;
-        for (; j + 3 <= n; j += 3)
-            block4x3_t2b1(w + r * ws, ws, x + j * xs, xs, k, nz, c + r * n + j, n);
-        for (; j < n; j++)
-            rows4_t2(w + r * ws, ws, x + j * xs, k, 0, c + r * n + j, n);
-    }
-    for (; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            c[r * n + j] = bitern_dot_t2b1_neon(w + r * ws, x + j * xs, k);
+    gemm_bits(BITS_T2B1, w, x, c, m, n, k);
 }

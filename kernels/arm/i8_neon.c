@@ -19,37 +19,17 @@
  * a chunk are small, and chunks add up to the exact int32 result (|result| <= 127 * 2^24 < 2^31).
  *
  * The expansion, transposition and chunk drivers are shared with i8_dotprod.c, which supplies its own inner
- * kernels: they are declared there, with the same signatures as here.
+ * kernels: the declarations are in i8_neon.h, the kernel tables and exported functions in i8_neon_impl.h.
  */
-#include <arm_neon.h>
 #include <string.h>
 
-#include "internal.h"
+#include "i8_neon.h"
 
 /* k is processed in chunks: KC_GEMM weights per expanded W row (4 rows on the stack), KC_GEMV bytes of
  * transposed x. Both are multiples of 128. */
 #define KC_GEMM 4096
 #define KC_GEMV 8192
 #define SROW (KC_GEMM + 64) /* bytes per expanded row: a chunk rounded up to whole words */
-
-#define FOR4(M) M(0) M(1) M(2) M(3)
-#define PAIRS(M) M(0, 0) M(0, 1) M(0, 2) M(0, 3) M(1, 0) M(1, 1) M(1, 2) M(1, 3)                                       \
-                 M(2, 0) M(2, 1) M(2, 2) M(2, 3) M(3, 0) M(3, 1) M(3, 2) M(3, 3)
-
-/* Kernels supplied per ISA level, called through the shared drivers (an indirect call per block per chunk). */
-typedef void bitern_neon_mk_fn(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len,
-                               int32_t out[4][4]);
-typedef void bitern_neon_rows_fn(const uint64_t *w, size_t ws, const int8_t *xt, size_t nwords, int32_t sx,
-                                 int32_t *out);
-typedef struct bitern_neon_i8_kernels {
-    bitern_neon_mk_fn *mk44, *mk41, *mk14, *mk11; /* MR x NR micro-kernels of gemm */
-    bitern_neon_rows_fn *rows4, *rows1;           /* 4 rows / 1 row of gemv */
-} bitern_neon_i8_kernels;
-
-void bitern_neon_gemm_i8(const uint64_t *w, int is_t2, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k,
-                         const bitern_neon_i8_kernels *kk);
-void bitern_neon_gemv_i8(const uint64_t *w, int is_t2, const int8_t *x, int32_t *y, size_t m, size_t k,
-                         const bitern_neon_i8_kernels *kk);
 
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
@@ -220,7 +200,7 @@ void bitern_neon_gemv_i8(const uint64_t *w, int is_t2, const int8_t *x, int32_t 
  * The last partial group of x is read through a zero-filled copy: exactly len bytes of each X row are read. */
 #define FLUSH_GROUPS 64
 
-static inline __attribute__((always_inline)) void mk_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs,
+static inline __attribute__((always_inline)) void mk_generic(const int8_t *s, size_t ss, const int8_t *x, size_t xs,
                                                           size_t len, int32_t out[4][4], const int mr, const int nr)
 {
     const size_t full = len & ~(size_t)15;
@@ -268,21 +248,9 @@ static inline __attribute__((always_inline)) void mk_neon(const int8_t *s, size_
 #undef PAIR
 }
 
-static void mk44_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len, int32_t out[4][4])
-{
-    mk_neon(s, ss, x, xs, len, out, 4, 4);
-}
-static void mk41_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len, int32_t out[4][4])
-{
-    mk_neon(s, ss, x, xs, len, out, 4, 1);
-}
-static void mk14_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len, int32_t out[4][4])
-{
-    mk_neon(s, ss, x, xs, len, out, 1, 4);
-}
 /* 1 x 1 (dot, and the corner of gemm): one accumulator would wait on SADALP's latency every group, so four
  * groups are in flight, each in its own accumulator; the last < 64 elements go through the generic kernel. */
-static void mk11_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len, int32_t out[4][4])
+static void mk11(const int8_t *s, size_t ss, const int8_t *x, size_t xs, size_t len, int32_t out[4][4])
 {
     const size_t full = len & ~(size_t)63;
     int32_t total = 0;
@@ -298,7 +266,7 @@ static void mk11_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, si
         }
         total += vaddlvq_s16(a0) + vaddlvq_s16(a1) + vaddlvq_s16(a2) + vaddlvq_s16(a3);
     }
-    mk_neon(s + g, ss, x + g, xs, len - g, out, 1, 1);
+    mk_generic(s + g, ss, x + g, xs, len - g, out, 1, 1);
     out[0][0] += total;
 }
 
@@ -311,11 +279,6 @@ static void mk11_neon(const int8_t *s, size_t ss, const int8_t *x, size_t xs, si
  * Int16 lanes gain <= 2 * 127 per SADALP, 8 per block: flushed into int32 (SADALP .4s) every 16 blocks.
  * The rows four ahead are prefetched (PRFM PLDL1STRM), one line per 64 bytes of each row. */
 #define ROWS_FLUSH_BLOCKS 16
-
-static inline uint8x16_t ld_words(const uint64_t *p, int two)
-{
-    return two ? vld1q_u8((const uint8_t *)p) : vcombine_u8(vld1_u8((const uint8_t *)p), vdup_n_u8(0));
-}
 
 static inline __attribute__((always_inline)) void rows_b1_neon(const uint64_t *w, size_t ws, const int8_t *xt,
                                                                size_t nwords, int32_t sx, int32_t *out, const int mr)
@@ -374,14 +337,7 @@ static inline __attribute__((always_inline)) void rows_t2_neon(const uint64_t *w
 #define LOAD_W(r)                                                                                                      \
     uint8x16_t wm##r = vdupq_n_u8(0), wsg##r = wm##r;                                                                  \
     if (r < mr) {                                                                                                      \
-        if (two) {                                                                                                     \
-            const uint64x2x2_t v = vld2q_u64(w##r + 2 * q);                                                            \
-            wm##r = vreinterpretq_u8_u64(v.val[0]);                                                                    \
-            wsg##r = vreinterpretq_u8_u64(v.val[1]);                                                                   \
-        } else {                                                                                                       \
-            wm##r = ld_words(w##r + 2 * q, 0);                                                                         \
-            wsg##r = ld_words(w##r + 2 * q + 1, 0);                                                                    \
-        }                                                                                                              \
+        ld_t2_words(w##r + 2 * q, two, &wm##r, &wsg##r);                                                               \
         if (!(q & 3))                                                                                                  \
             __builtin_prefetch(w##r + 4 * ws + 2 * q + 16, 0, 0);                                                      \
     }
@@ -410,61 +366,17 @@ static inline __attribute__((always_inline)) void rows_t2_neon(const uint64_t *w
         out[0] = vgetq_lane_s32(res, 0);
 }
 
-static void rows4_b1_neon(const uint64_t *w, size_t ws, const int8_t *xt, size_t nwords, int32_t sx, int32_t *out)
+/* The template's gemv kernel: b1 or t2 (sx, sum(x) of the chunk, is b1's only). */
+static inline __attribute__((always_inline)) void rows_generic(const uint64_t *w, size_t ws, const int8_t *xt,
+                                                               size_t nwords, int32_t sx, int32_t *out, const int mr,
+                                                               const int is_t2)
 {
-    rows_b1_neon(w, ws, xt, nwords, sx, out, 4);
-}
-static void rows1_b1_neon(const uint64_t *w, size_t ws, const int8_t *xt, size_t nwords, int32_t sx, int32_t *out)
-{
-    rows_b1_neon(w, ws, xt, nwords, sx, out, 1);
-}
-static void rows4_t2_neon(const uint64_t *w, size_t ws, const int8_t *xt, size_t nwords, int32_t sx, int32_t *out)
-{
-    (void)sx;
-    rows_t2_neon(w, ws, xt, nwords, out, 4);
-}
-static void rows1_t2_neon(const uint64_t *w, size_t ws, const int8_t *xt, size_t nwords, int32_t sx, int32_t *out)
-{
-    (void)sx;
-    rows_t2_neon(w, ws, xt, nwords, out, 1);
+    if (is_t2)
+        rows_t2_neon(w, ws, xt, nwords, out, mr);
+    else
+        rows_b1_neon(w, ws, xt, nwords, sx, out, mr);
 }
 
-static const bitern_neon_i8_kernels b1_kernels = { mk44_neon, mk41_neon, mk14_neon, mk11_neon,
-                                                   rows4_b1_neon, rows1_b1_neon };
-static const bitern_neon_i8_kernels t2_kernels = { mk44_neon, mk41_neon, mk14_neon, mk11_neon,
-                                                   rows4_t2_neon, rows1_t2_neon };
+#define NAME(op) bitern_##op##_neon
 
-/* dot is the 1x1 gemm: one expanded chunk of weights against x. */
-int32_t bitern_dot_b1i8_neon(const uint64_t *w, const int8_t *x, size_t k)
-{
-    int32_t r;
-    bitern_neon_gemm_i8(w, 0, x, &r, 1, 1, k, &b1_kernels);
-    return r;
-}
-
-int32_t bitern_dot_t2i8_neon(const uint64_t *w, const int8_t *x, size_t k)
-{
-    int32_t r;
-    bitern_neon_gemm_i8(w, 1, x, &r, 1, 1, k, &t2_kernels);
-    return r;
-}
-
-void bitern_gemv_b1i8_neon(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k)
-{
-    bitern_neon_gemv_i8(w, 0, x, y, m, k, &b1_kernels);
-}
-
-void bitern_gemv_t2i8_neon(const uint64_t *w, const int8_t *x, int32_t *y, size_t m, size_t k)
-{
-    bitern_neon_gemv_i8(w, 1, x, y, m, k, &t2_kernels);
-}
-
-void bitern_gemm_b1i8_neon(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k)
-{
-    bitern_neon_gemm_i8(w, 0, x, c, m, n, k, &b1_kernels);
-}
-
-void bitern_gemm_t2i8_neon(const uint64_t *w, const int8_t *x, int32_t *c, size_t m, size_t n, size_t k)
-{
-    bitern_neon_gemm_i8(w, 1, x, c, m, n, k, &t2_kernels);
-}
+#include "i8_neon_impl.h"

@@ -286,6 +286,14 @@ int32_t bitern_dot_b1b1_avx2(const uint64_t *w, const uint64_t *x, size_t k) { r
 int32_t bitern_dot_t2t2_avx2(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2t2(w, x, k); }
 int32_t bitern_dot_t2b1_avx2(const uint64_t *w, const uint64_t *x, size_t k) { return dot_t2b1(w, x, k); }
 
+/* The three ops as a constant that the always-inline gemv and gemm below fold away. */
+typedef enum { BITS_B1B1, BITS_T2T2, BITS_T2B1 } bits_kind;
+
+INLINE int32_t dot_kind(bits_kind kind, const uint64_t *w, const uint64_t *x, size_t k)
+{
+    return kind == BITS_B1B1 ? dot_b1b1(w, x, k) : kind == BITS_T2T2 ? dot_t2t2(w, x, k) : dot_t2b1(w, x, k);
+}
+
 /* ---- gemv: one row after the other, the next row prefetched while this one is counted ---- */
 
 /* Asks for the first KB of the next row while this one is counted. Rows are contiguous, so the hardware prefetcher
@@ -298,34 +306,29 @@ INLINE void prefetch_row(const uint64_t *row, size_t words)
         _mm_prefetch((const char *)row + off, _MM_HINT_T0);
 }
 
-void bitern_gemv_b1b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+INLINE void gemv_rows(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    size_t stride = bitern_b1_words(k);
+    size_t stride = kind == BITS_B1B1 ? bitern_b1_words(k) : bitern_t2_words(k);
     for (size_t r = 0; r < m; r++) {
         if (r + 1 < m)
             prefetch_row(w + (r + 1) * stride, stride);
-        y[r] = dot_b1b1(w + r * stride, x, k);
+        y[r] = dot_kind(kind, w + r * stride, x, k);
     }
+}
+
+void bitern_gemv_b1b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
+{
+    gemv_rows(BITS_B1B1, w, x, y, m, k);
 }
 
 void bitern_gemv_t2t2_avx2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    size_t stride = bitern_t2_words(k);
-    for (size_t r = 0; r < m; r++) {
-        if (r + 1 < m)
-            prefetch_row(w + (r + 1) * stride, stride);
-        y[r] = dot_t2t2(w + r * stride, x, k);
-    }
+    gemv_rows(BITS_T2T2, w, x, y, m, k);
 }
 
 void bitern_gemv_t2b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *y, size_t m, size_t k)
 {
-    size_t stride = bitern_t2_words(k);
-    for (size_t r = 0; r < m; r++) {
-        if (r + 1 < m)
-            prefetch_row(w + (r + 1) * stride, stride);
-        y[r] = dot_t2b1(w + r * stride, x, k);
-    }
+    gemv_rows(BITS_T2B1, w, x, y, m, k);
 }
 
 /* ---- gemm: tiles of 2 W rows x 4 X rows ---- */
@@ -400,64 +403,6 @@ INLINE void count_tile(const uint64_t *w, size_t wstride, const uint64_t *x, siz
     TILE(STORE)
 }
 
-void bitern_gemm_b1b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
-{
-    size_t words = bitern_b1_words(k), nv = words / 4;
-    size_t r = 0;
-    for (; r + TW <= m; r += TW) {
-        const uint64_t *wr = w + r * words;
-        size_t j = 0;
-        for (; j + TX <= n; j += TX) {
-            const uint64_t *xj = x + j * words;
-            __m256i counts[TW * TX];
-            count_tile(wr, words, xj, words, nv, side_b1, side_b1, pair_b1b1, counts);
-            for (size_t a = 0; a < TW; a++)
-                for (size_t b = 0; b < TX; b++) {
-                    __m256i t = counts[a * TX + b];
-                    uint64_t mism = lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
-                    for (size_t i = 4 * nv; i < words; i++)
-                        mism += popcnt64(wr[a * words + i] ^ xj[b * words + i]);
-                    c[(r + a) * n + j + b] = (int32_t)k - 2 * (int32_t)mism;
-                }
-        }
-        for (; j < n; j++)
-            for (size_t a = 0; a < TW; a++)
-                c[(r + a) * n + j] = dot_b1b1(wr + a * words, x + j * words, k);
-    }
-    for (; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            c[r * n + j] = dot_b1b1(w + r * words, x + j * words, k);
-}
-
-void bitern_gemm_t2t2_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
-{
-    size_t words = bitern_t2_words(k), blocks = words / 2, nv = blocks / 2;
-    size_t r = 0;
-    for (; r + TW <= m; r += TW) {
-        const uint64_t *wr = w + r * words;
-        size_t j = 0;
-        for (; j + TX <= n; j += TX) {
-            const uint64_t *xj = x + j * words;
-            __m256i counts[TW * TX];
-            count_tile(wr, words, xj, words, nv, side_t2, side_t2, pair_t2t2, counts);
-            for (size_t a = 0; a < TW; a++)
-                for (size_t b = 0; b < TX; b++) {
-                    __m256i t = counts[a * TX + b];
-                    uint64_t nonzero = lane(t, 0) + lane(t, 2), negative = lane(t, 1) + lane(t, 3);
-                    if (blocks & 1)
-                        t2t2_block(wr + a * words, xj + b * words, blocks - 1, &nonzero, &negative);
-                    c[(r + a) * n + j + b] = (int32_t)nonzero - 2 * (int32_t)negative;
-                }
-        }
-        for (; j < n; j++)
-            for (size_t a = 0; a < TW; a++)
-                c[(r + a) * n + j] = dot_t2t2(wr + a * words, x + j * words, k);
-    }
-    for (; r < m; r++)
-        for (size_t j = 0; j < n; j++)
-            c[r * n + j] = dot_t2t2(w + r * words, x + j * words, k);
-}
-
 /* sum(w) of a T2 row: pop(mask) - 2 pop(sign). */
 static int32_t t2_row_sum(const uint64_t *w, size_t blocks)
 {
@@ -469,39 +414,79 @@ static int32_t t2_row_sum(const uint64_t *w, size_t blocks)
     return (int32_t)nonzero - 2 * (int32_t)negative;
 }
 
-void bitern_gemm_t2b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+/* The dot of the pair (W row wr, X row xr) from its lane counts t over the first nv vectors, plus the words after
+ * them; row_sum is sum(w) of the W row (t2b1 only). */
+INLINE int32_t pair_dot(bits_kind kind, __m256i t, const uint64_t *wr, const uint64_t *xr, size_t k, size_t nv,
+                        int32_t row_sum)
 {
-    size_t words = bitern_t2_words(k), xwords = bitern_b1_words(k), blocks = xwords, nv = blocks / 2;
+    size_t blocks = bitern_b1_words(k);
+    if (kind == BITS_B1B1) {
+        uint64_t mism = lane(t, 0) + lane(t, 1) + lane(t, 2) + lane(t, 3);
+        for (size_t i = 4 * nv; i < blocks; i++)
+            mism += popcnt64(wr[i] ^ xr[i]);
+        return (int32_t)k - 2 * (int32_t)mism;
+    }
+    if (kind == BITS_T2T2) {
+        uint64_t nonzero = lane(t, 0) + lane(t, 2), negative = lane(t, 1) + lane(t, 3);
+        if (blocks & 1)
+            t2t2_block(wr, xr, blocks - 1, &nonzero, &negative);
+        return (int32_t)nonzero - 2 * (int32_t)negative;
+    }
+    /* |2 * mask_x| and |4 * sign_x| stay below 2^27 for k <= 2^24. */
+    uint64_t mask_x = lane(t, 0) + lane(t, 2), sign_x = lane(t, 1) + lane(t, 3);
+    if (blocks & 1) {
+        const uint64_t *wb = wr + 2 * (blocks - 1);
+        uint64_t xb = xr[blocks - 1];
+        mask_x += popcnt64(wb[0] & xb);
+        sign_x += popcnt64(wb[1] & xb);
+    }
+    return row_sum - 2 * (int32_t)mask_x + 4 * (int32_t)sign_x;
+}
+
+/* The three gemms: TW x TX tiles, the rows and columns left over by dots. wside, xside and pair are the format's
+ * (above); W rows are words long, X rows xwords, and a tile counts nv vectors of each. */
+INLINE void gemm_tiles(bits_kind kind, const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k,
+                       side_fn *wside, side_fn *xside, pair_fn *pair)
+{
+    size_t blocks = bitern_b1_words(k), words = kind == BITS_B1B1 ? blocks : bitern_t2_words(k);
+    size_t xwords = kind == BITS_T2B1 ? blocks : words, nv = kind == BITS_B1B1 ? words / 4 : blocks / 2;
     size_t r = 0;
     for (; r + TW <= m; r += TW) {
         const uint64_t *wr = w + r * words;
-        int32_t row_sum[TW];
-        for (size_t a = 0; a < TW; a++)
-            row_sum[a] = t2_row_sum(wr + a * words, blocks);
+        int32_t row_sum[TW] = { 0 };
+        if (kind == BITS_T2B1)
+            for (size_t a = 0; a < TW; a++)
+                row_sum[a] = t2_row_sum(wr + a * words, blocks);
         size_t j = 0;
         for (; j + TX <= n; j += TX) {
             const uint64_t *xj = x + j * xwords;
             __m256i counts[TW * TX];
-            count_tile(wr, words, xj, xwords, nv, side_t2, side_b1_spread, pair_t2b1, counts);
+            count_tile(wr, words, xj, xwords, nv, wside, xside, pair, counts);
             for (size_t a = 0; a < TW; a++)
-                for (size_t b = 0; b < TX; b++) {
-                    __m256i t = counts[a * TX + b];
-                    /* |2 * mask_x| and |4 * sign_x| stay below 2^27 for k <= 2^24. */
-                    uint64_t mask_x = lane(t, 0) + lane(t, 2), sign_x = lane(t, 1) + lane(t, 3);
-                    if (blocks & 1) {
-                        const uint64_t *wb = wr + a * words + 2 * (blocks - 1);
-                        uint64_t xb = xj[b * xwords + blocks - 1];
-                        mask_x += popcnt64(wb[0] & xb);
-                        sign_x += popcnt64(wb[1] & xb);
-                    }
-                    c[(r + a) * n + j + b] = row_sum[a] - 2 * (int32_t)mask_x + 4 * (int32_t)sign_x;
-                }
+                for (size_t b = 0; b < TX; b++)
+                    c[(r + a) * n + j + b] =
+                        pair_dot(kind, counts[a * TX + b], wr + a * words, xj + b * xwords, k, nv, row_sum[a]);
         }
         for (; j < n; j++)
             for (size_t a = 0; a < TW; a++)
-                c[(r + a) * n + j] = dot_t2b1(wr + a * words, x + j * xwords, k);
+                c[(r + a) * n + j] = dot_kind(kind, wr + a * words, x + j * xwords, k);
     }
     for (; r < m; r++)
         for (size_t j = 0; j < n; j++)
-            c[r * n + j] = dot_t2b1(w + r * words, x + j * xwords, k);
+            c[r * n + j] = dot_kind(kind, w + r * words, x + j * xwords, k);
+}
+
+void bitern_gemm_b1b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_tiles(BITS_B1B1, w, x, c, m, n, k, side_b1, side_b1, pair_b1b1);
+}
+
+void bitern_gemm_t2t2_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_tiles(BITS_T2T2, w, x, c, m, n, k, side_t2, side_t2, pair_t2t2);
+}
+
+void bitern_gemm_t2b1_avx2(const uint64_t *w, const uint64_t *x, int32_t *c, size_t m, size_t n, size_t k)
+{
+    gemm_tiles(BITS_T2B1, w, x, c, m, n, k, side_t2, side_b1_spread, pair_t2b1);
 }
