@@ -134,29 +134,3 @@ long bm_rss_kb(void)
     fclose(f);
     return kb;
 }
-
-int bm_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *e;
-    errno = 0;
-    long x = strtol(v, &e, 10);
-    if (errno || e == v || *e || x < lo || x > hi) {
-        fprintf(stderr, "bitern %s: %s: '%s' is not an integer in [%ld, %ld]\n", cmd, opt, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-int bm_parse_float(const char *cmd, const char *opt, const char *v, double lo, double hi, float *out)
-{
-    char *e;
-    errno = 0;
-    double x = strtod(v, &e);
-    if (errno || e == v || *e || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "bitern %s: %s: '%s' is not a number in [%g, %g]\n", cmd, opt, v, lo, hi);
-        return -1;
-    }
-    *out = (float)x;
-    return 0;
-}

@@ -15,10 +15,6 @@ __attribute__((format(printf, 1, 2)))
 #endif
 int bm_fail(const char *fmt, ...);
 int bm_vfail(const char *fmt, va_list ap);
-/* Option values of the bitern commands: on error prints "bitern CMD: OPT: 'V' is not an integer (a number) in
- * [lo, hi]" and returns -1. */
-int bm_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
-int bm_parse_float(const char *cmd, const char *opt, const char *v, double lo, double hi, float *out);
 const char *bm_error(void);
 
 /* a * b without wrap-around: 0 and *out set, or -1 if it overflows size_t. */

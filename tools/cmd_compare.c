@@ -21,6 +21,7 @@
 #include "engine/measure.h"
 #include "model/files.h"
 #include "model/util.h"
+#include "tools/options.h"
 #include "tools/commands.h"
 #include "tools/openblas_core.h"
 #include "train/model_file.h"
@@ -125,20 +126,20 @@ static int parse(int argc, char **argv, cmp_run *r)
                 return -1;
             }
             break;
-        case O_LIMIT_TEST: if (bm_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
+        case O_LIMIT_TEST: if (bitern_opt_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_test = (size_t)v; break;
         case O_DATASET: r->dataset = s; break;
         case O_MODEL: r->model = s; break;
         case O_MODELS: r->models_dir = s; break;
         case O_OUT: r->out_dir = s; break;
         case O_DATA_DIR: r->data_dir = s; break;
-        case O_EPOCHS: if (bm_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
-        case O_Q_EPOCHS: if (bm_parse_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
-        case O_THREADS: if (bm_parse_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
-        case O_SEED: if (bm_parse_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
-        case O_GAMMA: if (bm_parse_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
-        case O_CHECK_N: if (bm_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
-        case O_LATENCY_N: if (bm_parse_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
-        case O_LIMIT_TRAIN: if (bm_parse_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
+        case O_EPOCHS: if (bitern_opt_long("compare", opt, s, 1, 1000, &v)) return -1; r->epochs = (int)v; break;
+        case O_Q_EPOCHS: if (bitern_opt_long("compare", opt, s, 1, 1000, &v)) return -1; r->q_epochs = (int)v; break;
+        case O_THREADS: if (bitern_opt_long("compare", opt, s, 1, 16, &v)) return -1; r->threads = (int)v; break;
+        case O_SEED: if (bitern_opt_long("compare", opt, s, 0, 1L << 62, &v)) return -1; r->seed = (unsigned long long)v; break;
+        case O_GAMMA: if (bitern_opt_float("compare", opt, s, 0, 10, &r->gamma)) return -1; break;
+        case O_CHECK_N: if (bitern_opt_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->check_n = (int)v; break;
+        case O_LATENCY_N: if (bitern_opt_long("compare", opt, s, 1, 1L << 30, &v)) return -1; r->lat_n = (int)v; break;
+        case O_LIMIT_TRAIN: if (bitern_opt_long("compare", opt, s, 1, 1L << 40, &v)) return -1; r->limit_train = (size_t)v; break;
         default: return -1;
         }
     }

@@ -18,6 +18,7 @@
 #include "model/files.h"
 #include "model/serial.h"
 #include "model/util.h"
+#include "tools/options.h"
 #include "tools/cmd_eval.h"
 
 
@@ -66,9 +67,9 @@ int bte_eval_parse_args(int argc, char **argv, opts *o)
         case O_DATA_DIR: o->data_dir = v; break;
         case O_ISA: o->isa = v; break;
         case O_PREDICTIONS: o->predictions = v; break;
-        case O_THREADS: if (bm_parse_long("eval", "--threads", v, 1, 256, &o->threads) < 0) return -1; break;
-        case O_LIMIT: if (bm_parse_long("eval", "--limit", v, 1, 1L << 30, &o->limit) < 0) return -1; break;
-        case O_LATENCY_N: if (bm_parse_long("eval", "--latency-n", v, 1, 1L << 30, &o->lat_n) < 0) return -1; break;
+        case O_THREADS: if (bitern_opt_long("eval", "--threads", v, 1, 256, &o->threads) < 0) return -1; break;
+        case O_LIMIT: if (bitern_opt_long("eval", "--limit", v, 1, 1L << 30, &o->limit) < 0) return -1; break;
+        case O_LATENCY_N: if (bitern_opt_long("eval", "--latency-n", v, 1, 1L << 30, &o->lat_n) < 0) return -1; break;
         default: return -1;
         }
     }

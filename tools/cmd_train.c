@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "model/util.h"
+#include "tools/options.h"
 #include "tools/cmd_train.h"
 #include "tools/commands.h"
 #include "tools/openblas_core.h"
@@ -134,11 +135,11 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         case ':':
             fprintf(stderr, "bitern train: missing value for '%s'\n", argv[optind - 1]);
             usage(stderr);
-            return 2;
+            return -1;
         case '?':
             fprintf(stderr, "bitern train: unknown option '%s'\n", argv[optind - 1]);
             usage(stderr);
-            return 2;
+            return -1;
         case O_QUANT_ALL: c.quant_all = 1; break;
         case O_QUIET: c.quiet = 1; break;
         case O_KEEP_CKPT: c.keep_ckpt = 1; break;
@@ -152,7 +153,7 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         case O_INIT: c.init = v; break;
         case O_DEPTHS: c.depths = v; break;
         case O_EVAL: eval_path = v; break;
-        case O_STOP_AFTER: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
+        case O_STOP_AFTER: bad = bitern_opt_long("train", opt, v, 1, 100000, &l); c.stop_after = (int)l; break;
         case O_QUANT: {
             static const char *const q[] = {"float", "binary", "ternary", "sq", "bc", "twn", "mixed"};
             bad = pick(opt, v, q, 7, &k);
@@ -173,12 +174,12 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
         }
         case O_BUDGET_BITS: {
             float f;
-            bad = bm_parse_float("train", opt, v, 1e-3, 2, &f);
+            bad = bitern_opt_float("train", opt, v, 1e-3, 2, &f);
             c.budget_bits = f;
             break;
         }
         case O_BUDGET_BYTES:
-            bad = bm_parse_long("train", opt, v, 1, 0x7fffffffffffffffL, &l);
+            bad = bitern_opt_long("train", opt, v, 1, 0x7fffffffffffffffL, &l);
             c.budget_bytes = (double)l;
             break;
         case O_SCALE: {
@@ -186,37 +187,37 @@ int tr_train_parse_args(int argc, char **argv, tr_config *cfg, const char **eval
             bad = pick(opt, v, n, 2, &c.per_channel);
             break;
         }
-        case O_EPOCHS: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.epochs = (int)l; break;
-        case O_FT_EPOCHS: bad = bm_parse_long("train", opt, v, 0, 100000, &l); c.ft_epochs = (int)l; break;
-        case O_BATCH: bad = bm_parse_long("train", opt, v, 1, 65536, &l); c.batch = (int)l; break;
-        case O_THREADS: bad = bm_parse_long("train", opt, v, 1, 256, &l); c.threads = (int)l; break;
-        case O_SEED: bad = bm_parse_long("train", opt, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; break;
-        case O_LR_STEP: bad = bm_parse_long("train", opt, v, 1, 100000, &l); c.lr_step = (int)l; break;
-        case O_P: bad = bm_parse_long("train", opt, v, 1, 2, &l); c.p = (int)l; break;
-        case O_AUGMENT: bad = bm_parse_long("train", opt, v, 0, 1, &l); c.augment = (int)l; break;
-        case O_LIMIT_TRAIN: bad = bm_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; break;
-        case O_LIMIT_TEST: bad = bm_parse_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; break;
-        case O_LR: bad = bm_parse_float("train", opt, v, 1e-8, 10, &c.lr); break;
-        case O_WD: bad = bm_parse_float("train", opt, v, 0, 1, &c.wd); break;
-        case O_MOMENTUM: bad = bm_parse_float("train", opt, v, 0, 0.999, &c.momentum); break;
-        case O_LAMBDA: bad = bm_parse_float("train", opt, v, 0, 1e6, &c.lambda); break;
-        case O_GAMMA: bad = bm_parse_float("train", opt, v, 0, 1e3, &c.gamma); break;
-        case O_BETA0: bad = bm_parse_float("train", opt, v, 0.785398, 1.5707963, &c.beta0); break;
-        case O_BETA_LR: bad = bm_parse_float("train", opt, v, 0, 1, &c.beta_lr); break;
-        case O_DEPTH_THR: bad = bm_parse_float("train", opt, v, 0, 1, &c.depth_thr); break;
-        case O_U0_BIN: bad = bm_parse_float("train", opt, v, 0, 0.5, &c.u0_bin); break;
+        case O_EPOCHS: bad = bitern_opt_long("train", opt, v, 1, 100000, &l); c.epochs = (int)l; break;
+        case O_FT_EPOCHS: bad = bitern_opt_long("train", opt, v, 0, 100000, &l); c.ft_epochs = (int)l; break;
+        case O_BATCH: bad = bitern_opt_long("train", opt, v, 1, 65536, &l); c.batch = (int)l; break;
+        case O_THREADS: bad = bitern_opt_long("train", opt, v, 1, 256, &l); c.threads = (int)l; break;
+        case O_SEED: bad = bitern_opt_long("train", opt, v, 0, 0x7fffffffffffffffL, &l); c.seed = (uint64_t)l; break;
+        case O_LR_STEP: bad = bitern_opt_long("train", opt, v, 1, 100000, &l); c.lr_step = (int)l; break;
+        case O_P: bad = bitern_opt_long("train", opt, v, 1, 2, &l); c.p = (int)l; break;
+        case O_AUGMENT: bad = bitern_opt_long("train", opt, v, 0, 1, &l); c.augment = (int)l; break;
+        case O_LIMIT_TRAIN: bad = bitern_opt_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_train = (size_t)l; break;
+        case O_LIMIT_TEST: bad = bitern_opt_long("train", opt, v, 1, 0x7fffffffL, &l); c.limit_test = (size_t)l; break;
+        case O_LR: bad = bitern_opt_float("train", opt, v, 1e-8, 10, &c.lr); break;
+        case O_WD: bad = bitern_opt_float("train", opt, v, 0, 1, &c.wd); break;
+        case O_MOMENTUM: bad = bitern_opt_float("train", opt, v, 0, 0.999, &c.momentum); break;
+        case O_LAMBDA: bad = bitern_opt_float("train", opt, v, 0, 1e6, &c.lambda); break;
+        case O_GAMMA: bad = bitern_opt_float("train", opt, v, 0, 1e3, &c.gamma); break;
+        case O_BETA0: bad = bitern_opt_float("train", opt, v, 0.785398, 1.5707963, &c.beta0); break;
+        case O_BETA_LR: bad = bitern_opt_float("train", opt, v, 0, 1, &c.beta_lr); break;
+        case O_DEPTH_THR: bad = bitern_opt_float("train", opt, v, 0, 1, &c.depth_thr); break;
+        case O_U0_BIN: bad = bitern_opt_float("train", opt, v, 0, 0.5, &c.u0_bin); break;
         default: bad = 1; break;
         }
         if (bad)
-            return 2;
+            return -1;
     }
     if (optind < argc) {
         fprintf(stderr, "bitern train: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
-        return 2;
+        return -1;
     }
     if (contradictory(&c, eval_path, not_for_eval))
-        return 2;
+        return -1;
     *cfg = c;
     *eval = eval_path;
     return 0;
@@ -229,7 +230,7 @@ int bitern_cmd_train(int argc, char **argv)
     const char *eval_path;
     int prc = tr_train_parse_args(argc, argv, &c, &eval_path);
     if (prc)
-        return prc == 1 ? 0 : prc;
+        return prc > 0 ? 0 : 2;
     if (!eval_path && tr_train_check_paths(&c) < 0) {
         fprintf(stderr, "bitern train: contradictory options: %s\n", bm_error());
         return 2;

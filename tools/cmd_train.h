@@ -7,7 +7,7 @@
 #include "train/train.h"
 
 /* argv[0] is "train". Fills *c (strings point into argv) and *eval (the --eval path or NULL). Returns 0, 1 after
- * printing --help, or 2 after a message on stderr; never exits. */
+ * printing --help or --version, or -1 after a message on stderr (as bte_eval_parse_args); never exits. */
 int tr_train_parse_args(int argc, char **argv, tr_config *c, const char **eval);
 
 #endif
