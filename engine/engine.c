@@ -214,6 +214,7 @@ static int compile_gemm(be_op *o, const bm_model *m, int i, int dom)
 
 bte_engine *bte_compile(const bm_model *m)
 {
+    size_t *mark_off = NULL;
     if (bitern_init() != BITERN_OK) {
         be_fail("bitern: %s", bitern_last_error());
         return NULL;
@@ -234,6 +235,11 @@ bte_engine *bte_compile(const bm_model *m)
     e->step = 64;
     e->share_min = BE_SHARE_MIN_MACS;
     int dom = DOM_REAL;
+    mark_off = xcalloc((size_t)m->n, sizeof(size_t));   /* a mark layer's offset in be_ws.saved */
+    if (!mark_off) {
+        be_fail("out of memory");
+        goto fail;
+    }
     for (int i = 0; i < m->n;) {
         const bm_layer *l = &m->layers[i];
         be_op *o = &e->ops[e->n_ops];
@@ -286,6 +292,42 @@ bte_engine *bte_compile(const bm_model *m)
             snprintf(o->name, sizeof o->name, "pool%d", l->s.k);
             /* the max of +-1 (or -1/0/+1) values is one of them: the domain survives */
             break;
+        case BM_MARK:
+            copy_shape(o, l);
+            o->kind = OP_MARK;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = "mark";
+            snprintf(o->name, sizeof o->name, "mark");
+            o->save_off = e->saved_size;
+            mark_off[i] = e->saved_size;
+            e->saved_size += o->in_size;
+            break;   /* the identity: the domain survives */
+        case BM_ADD: {
+            const bm_shape *mk = &m->layers[l->s.link].s;
+            copy_shape(o, l);
+            o->kind = OP_ADD;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = "add";
+            snprintf(o->name, sizeof o->name, "add");
+            o->save_off = mark_off[l->s.link];
+            o->mark_c = mk->out_c;
+            o->mark_h = mk->out_h;
+            o->mark_w = mk->out_w;
+            o->sub = l->s.sub;
+            dom = DOM_REAL;
+            break;
+        }
+        case BM_GAP:
+            copy_shape(o, l);
+            o->kind = OP_GAP;
+            o->first_layer = i;
+            o->depth = -1;
+            o->kernel = "gap";
+            snprintf(o->name, sizeof o->name, "gap");
+            dom = DOM_REAL;
+            break;
         case BM_DROPOUT:
             /* the identity at inference */
             i++;
@@ -303,8 +345,10 @@ bte_engine *bte_compile(const bm_model *m)
     }
     e->out_size = e->ops[e->n_ops - 1].out_size;
     e->sec = xcalloc(2 * (size_t)e->n_ops, sizeof(double));   /* per op: the op, then its GEMM call */
+    free(mark_off);
     return e;
 fail:
+    free(mark_off);
     op_free(&e->ops[e->n_ops]);   /* the op being built when it failed (zeroed if none) */
     bte_free(e);
     return NULL;

@@ -24,7 +24,8 @@
  *
  * Per output channel r of a quantized layer: y = acc * x_scale * (w_scale[r] * bn_mul[r]) + bn_add'[r], where
  * acc is the kernel's exact integer result. Pooling, activations and batch norms that do not follow a GEMM
- * run in float between ops. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
+ * run in float between ops, as do residual blocks (a mark keeps its activation in the scratch, its add adds it
+ * back through the option-A shortcut) and global average pooling. Dropout is the identity at inference and is dropped. Max pooling of sign/tern
  * outputs stays in their domain, so a pool between a sign and the next layer keeps the packed path.
  *
  * Threads (persistent, model/pool.c) split a batch of at least `threads` examples; a smaller one (batch 1)

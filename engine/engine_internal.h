@@ -8,7 +8,7 @@
 #include "engine/engine.h"
 #include "model/pool.h"
 
-typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL } be_kind;
+typedef enum { OP_GEMM, OP_AFFINE, OP_ACT, OP_POOL, OP_MARK, OP_ADD, OP_GAP } be_kind;
 
 /* How a GEMM op feeds its kernel: float (be_fgemm), int8 or packed activations. */
 typedef enum { XK_F32, XK_I8, XK_B1, XK_T2 } be_xkind;
@@ -32,6 +32,10 @@ typedef struct be_op {
     size_t rw, xrw;            /* words per packed weight row / packed activation row */
     float *mul, *add;          /* per output channel (GEMM: weight scale x folded bn; AFFINE: bn) */
     size_t weights, packed_bytes, scale_bytes, float_bytes;   /* parameters as the .btn file stores them */
+    /* OP_MARK: where its activation is kept (floats per example before it, in be_ws.saved); OP_ADD: the same of
+     * its mark, the mark's shape and the shortcut's stride (model/layer.h: option A) */
+    size_t save_off;
+    int mark_c, mark_h, mark_w, sub;
 } be_op;
 
 /* One thread's scratch; sized for e->step examples. */
@@ -44,6 +48,7 @@ typedef struct be_ws {
     int32_t *acc;
     float *col;                /* float conv: K x P columns */
     float *xs;                 /* per-example input scales */
+    float *saved;              /* the marks' activations: step x (the marks' sizes), one region per mark */
     double *sec;               /* per-op seconds */
 } be_ws;
 
@@ -59,6 +64,7 @@ struct bte_engine {
     struct bm_pool *pool;       /* threads - 1 persistent workers (model/pool.c), made on first use */
     int pool_threads;
     size_t share_min;           /* multiply-adds below which a batch-1 op runs on one thread (tests lower it) */
+    size_t saved_size;          /* floats per example of every mark's activation together */
 };
 
 /* Below this many multiply-adds (a microsecond or two of kernel) an op is not worth a fork-join. */

@@ -36,6 +36,7 @@ static void ws_release(be_ws *w)
     free(w->acc);
     free(w->col);
     free(w->xs);
+    free(w->saved);
     free(w->sec);
     memset(w, 0, sizeof *w);
 }
@@ -86,8 +87,10 @@ static int ws_alloc(const bte_engine *e, be_ws *w)
     w->acc = calloc(acc + 1, sizeof(int32_t));
     w->col = calloc(col + 1, sizeof(float));
     w->xs = calloc(S, sizeof(float));
+    w->saved = calloc(S * e->saved_size + 1, sizeof(float));
     w->sec = calloc(2 * (size_t)e->n_ops, sizeof(double));   /* per op: the op, then its GEMM call */
-    if (!w->a || !w->b || !w->q || !w->qh || !w->patch || !w->packed || !w->acc || !w->col || !w->xs || !w->sec) {
+    if (!w->a || !w->b || !w->q || !w->qh || !w->patch || !w->packed || !w->acc || !w->col || !w->xs || !w->saved ||
+        !w->sec) {
         ws_release(w);
         return be_fail("out of memory for the engine's scratch");
     }
@@ -396,6 +399,37 @@ static void pool_op(const be_op *o, const float *x, float *y, int nb)
     }
 }
 
+/* ---- residual blocks and global average pooling: the trainer's arithmetic (train/layer_res.c) ---- */
+
+static void add_op(const be_op *o, const float *x, const float *saved, float *y, int nb)
+{
+    size_t C = (size_t)o->out_c, H = (size_t)o->out_h, W = (size_t)o->out_w, S = (size_t)o->sub;
+    size_t MC = (size_t)o->mark_c, MH = (size_t)o->mark_h, MW = (size_t)o->mark_w;
+    for (int j = 0; j < nb; j++) {
+        const float *xj = x + (size_t)j * C * H * W, *sj = saved + (size_t)j * MC * MH * MW;
+        float *yj = y + (size_t)j * C * H * W;
+        for (size_t c = 0; c < C; c++)
+            for (size_t h = 0; h < H; h++)
+                for (size_t w = 0; w < W; w++) {
+                    size_t i = (c * H + h) * W + w;
+                    yj[i] = c < MC ? xj[i] + sj[(c * MH + h * S) * MW + w * S] : xj[i];
+                }
+    }
+}
+
+static void gap_op(const be_op *o, const float *x, float *y, int nb)
+{
+    size_t C = (size_t)o->in_c, P = (size_t)o->in_h * o->in_w;
+    for (int j = 0; j < nb; j++)
+        for (size_t c = 0; c < C; c++) {
+            const float *p = x + ((size_t)j * C + c) * P;
+            float s = 0.0f;
+            for (size_t i = 0; i < P; i++)
+                s += p[i];
+            y[(size_t)j * C + c] = s / (float)P;
+        }
+}
+
 /* ---- driving ---- */
 
 /* n examples through every op, in steps of e->step. ws: the scratch of the threads that share each op (T of
@@ -434,12 +468,19 @@ static int run_chunk(const bte_engine *e, be_ws *ws, int T, bm_pool *pool, const
             case OP_AFFINE: affine_op(o, cur, dst, nb); break;
             case OP_ACT: bm_act_apply(o->act, cur, dst, (size_t)nb * o->in_size); break;
             case OP_POOL: pool_op(o, cur, dst, nb); break;
+            case OP_MARK:   /* kept for its add; the activation flows on unchanged */
+                memcpy(w->saved + (size_t)e->step * o->save_off, cur, (size_t)nb * o->in_size * sizeof(float));
+                dst = (float *)cur;
+                break;
+            case OP_ADD: add_op(o, cur, w->saved + (size_t)e->step * o->save_off, dst, nb); break;
+            case OP_GAP: gap_op(o, cur, dst, nb); break;
             }
             w->sec[i] += bm_now() - t0;
             if (rc < 0)
                 return -1;
+            if (dst != cur)
+                which ^= 1;
             cur = dst;
-            which ^= 1;
         }
         memcpy(logits + (size_t)s * nc, cur, (size_t)nb * nc * sizeof(float));
     }

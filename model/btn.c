@@ -139,31 +139,44 @@ int bm_model_check(const bm_model *m, const char *name)
         return bm_fail("%s: %s", name, why);
     }
     /* Shapes: each layer's must be what its type and hyper-parameters make of the previous one's output. */
-    int c = m->in_c, h = m->in_h, w = m->in_w;
+    bm_shape *sh = malloc((size_t)m->n * sizeof *sh);
+    if (!sh)
+        return bm_fail("%s: out of memory", name);
+    int c = m->in_c, h = m->in_h, w = m->in_w, rc = 0;
     double params = 0;
-    for (int i = 0; i < m->n; i++) {
+    for (int i = 0; i < m->n && rc == 0; i++) {
         const bm_shape *l = &m->layers[i].s;
-        bm_shape s = {.in_c = c, .in_h = h, .in_w = w};
+        bm_shape *s = &sh[i];
+        *s = (bm_shape){.in_c = c, .in_h = h, .in_w = w};
         bm_layer_desc d = desc_of(l);
-        if (bm_layer_shape(&s, &d, i) < 0) {
+        if (bm_layer_shape(s, &d, i, sh) < 0) {
             char why[256];
             snprintf(why, sizeof why, "%s", bm_error());
-            return bm_fail("%s: inconsistent layers: %s", name, why);
+            rc = bm_fail("%s: inconsistent layers: %s", name, why);
+        } else if (l->in_c != s->in_c || l->in_h != s->in_h || l->in_w != s->in_w || l->out_c != s->out_c ||
+                   l->out_h != s->out_h || l->out_w != s->out_w) {
+            rc = bm_fail("%s: layer %d (%s): stored shape %dx%dx%d -> %dx%dx%d does not match the computed one",
+                         name, i, bm_ltype_name(l->type), l->in_c, l->in_h, l->in_w, l->out_c, l->out_h,
+                         l->out_w);
+        } else if (l->k != s->k || l->stride != s->stride || l->pad != s->pad ||
+                   memcmp(&l->drop_p, &s->drop_p, 4) != 0 || l->fan_in != s->fan_in || l->nw != s->nw ||
+                   l->link != s->link || l->sub != s->sub) {
+            rc = bm_fail("%s: layer %d (%s): kernel/stride/padding/dropout fields inconsistent with the layer type",
+                         name, i, bm_ltype_name(l->type));
         }
-        if (l->in_c != s.in_c || l->in_h != s.in_h || l->in_w != s.in_w || l->out_c != s.out_c ||
-            l->out_h != s.out_h || l->out_w != s.out_w)
-            return bm_fail("%s: layer %d (%s): stored shape %dx%dx%d -> %dx%dx%d does not match the computed one",
-                           name, i, bm_ltype_name(l->type), l->in_c, l->in_h, l->in_w, l->out_c, l->out_h,
-                           l->out_w);
-        if (l->k != s.k || l->stride != s.stride || l->pad != s.pad || memcmp(&l->drop_p, &s.drop_p, 4) != 0 ||
-            l->fan_in != s.fan_in || l->nw != s.nw)
-            return bm_fail("%s: layer %d (%s): kernel/stride/padding/dropout fields inconsistent with the layer type",
-                           name, i, bm_ltype_name(l->type));
         params += 4.0 * ((double)l->nw + 3.0 * l->out_c) + 16.0 * (l->type == BM_BN ? l->in_c : 0);
-        c = s.out_c;
-        h = s.out_h;
-        w = s.out_w;
+        c = s->out_c;
+        h = s->out_h;
+        w = s->out_w;
     }
+    if (rc == 0 && bm_check_blocks(sh, m->n) < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", bm_error());
+        rc = bm_fail("%s: inconsistent layers: %s", name, why);
+    }
+    free(sh);
+    if (rc < 0)
+        return -1;
     if ((size_t)c * h * w != (size_t)m->n_classes)
         return bm_fail("%s: inconsistent layers: the last layer gives %d x %d x %d outputs, the model has %d classes",
                        name, c, h, w, m->n_classes);
@@ -343,6 +356,7 @@ static int read_params(bm_rbuf *r, bm_layer *L, const char *name, int i)
 static int parse_model(const char *name, uint8_t *data, size_t size, bm_model *m)
 {
     bm_rbuf r = {.p = data, .n = size};
+    bm_shape *sh = NULL;
     char mg[8];
     bm_get(&r, mg, 8);
     if (r.short_read || memcmp(mg, magic, 8) != 0) {
@@ -388,6 +402,11 @@ static int parse_model(const char *name, uint8_t *data, size_t size, bm_model *m
     }
     m->n = (int)nl;
     m->owned = 1;
+    sh = malloc(nl * sizeof *sh);   /* the shapes so far, contiguous: an add looks back for its mark */
+    if (!sh) {
+        bm_fail("%s: out of memory", name);
+        goto fail;
+    }
     /* Each layer's header, its shape checked against the previous layer's output before its payload (whose size
      * follows from the shape) is read. */
     int c = (int)in_c, h = (int)in_h, w = (int)in_w;
@@ -430,7 +449,7 @@ static int parse_model(const char *name, uint8_t *data, size_t size, bm_model *m
         *l = (bm_shape){.in_c = c, .in_h = h, .in_w = w};
         bm_layer_desc d = {.type = (bm_ltype)v[0], .out = (int)v[4], .k = (int)v[7], .stride = (int)v[8],
                            .pad = (int)v[9], .drop_p = dp};
-        if (bm_layer_shape(l, &d, (int)i) < 0) {
+        if (bm_layer_shape(l, &d, (int)i, sh) < 0) {
             char why[256];   /* bm_error() is the buffer bm_fail writes: copy it first */
             snprintf(why, sizeof why, "%s", bm_error());
             bm_fail("%s: inconsistent layers: %s", name, why);
@@ -459,6 +478,7 @@ static int parse_model(const char *name, uint8_t *data, size_t size, bm_model *m
         }
         if (read_params(&r, &m->layers[i], name, (int)i) < 0)
             goto fail;
+        sh[i] = *l;
         c = l->out_c;
         h = l->out_h;
         w = l->out_w;
@@ -469,6 +489,8 @@ static int parse_model(const char *name, uint8_t *data, size_t size, bm_model *m
     }
     free(data);
     data = NULL;
+    free(sh);
+    sh = NULL;
     if (bm_model_check(m, name) < 0)
         goto fail;
     return 0;
@@ -476,6 +498,7 @@ truncated:
     bm_fail("%s: truncated model file", name);
 fail:
     free(data);
+    free(sh);
     bm_model_free(m);
     return -1;
 }

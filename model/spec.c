@@ -18,6 +18,16 @@ static const struct { const char *name, *spec; } presets[] = {
     {"cifar-cnn", "conv3x3:32,bn,relu,conv3x3:32,bn,relu,pool2,"
                   "conv3x3:64,bn,relu,conv3x3:64,bn,relu,pool2,"
                   "conv3x3:128,bn,relu,conv3x3:128,bn,relu,pool2,drop:0.2,fc:10"},
+    /* ResNet-20 for CIFAR-10 (He et al. 2016, section 4.2): a 3x3 conv, then 3 stages of 3 basic blocks (16, 32
+     * and 64 channels, 32x32, 16x16, 8x8), option-A shortcuts, global average pooling, fc:10. 0.27 M weights. */
+    {"resnet20", "conv3x3:16,bn,relu,"
+                 "mark,conv3x3:16,bn,relu,conv3x3:16,bn,add,relu,mark,conv3x3:16,bn,relu,conv3x3:16,bn,add,relu,"
+                 "mark,conv3x3:16,bn,relu,conv3x3:16,bn,add,relu,"
+                 "mark,conv3x3:32:s2,bn,relu,conv3x3:32,bn,add,relu,mark,conv3x3:32,bn,relu,conv3x3:32,bn,add,relu,"
+                 "mark,conv3x3:32,bn,relu,conv3x3:32,bn,add,relu,"
+                 "mark,conv3x3:64:s2,bn,relu,conv3x3:64,bn,add,relu,mark,conv3x3:64,bn,relu,conv3x3:64,bn,add,relu,"
+                 "mark,conv3x3:64,bn,relu,conv3x3:64,bn,add,relu,"
+                 "gap,fc:10"},
 };
 
 const char *bm_spec_preset(const char *name)
@@ -51,6 +61,9 @@ static int parse_token(const char *tok, bm_layer_desc *d)
     if (strcmp(tok, "htanh") == 0) { d->type = BM_HTANH; return 0; }
     if (strcmp(tok, "sign") == 0) { d->type = BM_SIGN; return 0; }
     if (strcmp(tok, "tern") == 0) { d->type = BM_TERN; return 0; }
+    if (strcmp(tok, "mark") == 0) { d->type = BM_MARK; return 0; }
+    if (strcmp(tok, "add") == 0) { d->type = BM_ADD; return 0; }
+    if (strcmp(tok, "gap") == 0) { d->type = BM_GAP; return 0; }
     if (strncmp(tok, "fc:", 3) == 0) {
         long v = parse_int(tok + 3, &e);
         if (v <= 0 || *e)
@@ -112,7 +125,8 @@ static int parse_token(const char *tok, bm_layer_desc *d)
     bad_conv:
         return bm_fail("bad layer '%s': expected convKxK:C[:pP][:sS] (square kernel, C > 0 channels)", tok);
     }
-    return bm_fail("unknown layer '%s' (known: convKxK:C, fc:N, bn, relu, htanh, sign, tern, poolK, drop:P)", tok);
+    return bm_fail("unknown layer '%s' (known: convKxK:C, fc:N, bn, relu, htanh, sign, tern, poolK, drop:P, gap, "
+                   "mark, add)", tok);
 }
 
 int bm_spec_parse(const char *spec, bm_layer_desc **out, int *n)

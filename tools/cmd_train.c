@@ -22,7 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bitern train [options]\n"
             "  --dataset mnist|fashion-mnist|cifar10   (default mnist)\n"
-            "  --model SPEC|mlp|lenet|cifar-cnn        layers, e.g. conv3x3:64,bn,relu,pool2,fc:10 (default mlp)\n"
+            "  --model SPEC|mlp|lenet|cifar-cnn|resnet20  layers, e.g. conv3x3:64,bn,relu,pool2,fc:10 (default mlp)\n"
             "  --quant float|binary|ternary|sq|bc|twn|mixed  (default float)\n"
             "  --depths BTTB    with --quant mixed: each quantized layer's depth in order (B binary, T ternary)\n"
             "  --epochs N  --ft-epochs N  --batch N  --seed S  --threads T (conv: batches split; bn, activations, pooling: channels or values)\n"

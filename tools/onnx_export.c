@@ -279,6 +279,7 @@ typedef struct ox_state {
     const char *cur;
     int flat, ternary_domain, int8_acts;
     char depths[3 * 4096];
+    const char *marks[4096];   /* a mark layer's tensor, for its add */
 } ox_state;
 
 /* The nodes of layer i. */
@@ -368,8 +369,38 @@ static int ox_layer(ox *g, const bm_model *m, int i, ox_state *st)
     case BM_DROPOUT:   /* the identity at inference */
         st->ternary_domain = from_ternary;
         return 0;
+    case BM_MARK:
+        st->marks[i] = x;
+        st->ternary_domain = from_ternary;
+        return 0;
+    case BM_ADD: {
+        const char *sc = st->marks[l->s.link];
+        const bm_shape *mk = &m->layers[l->s.link].s;
+        if (l->s.sub > 1 || l->s.out_c != mk->out_c) {
+            /* Option A as a 1x1 convolution with stride sub whose weights are the identity followed by zero rows:
+             * exact (every output is 1 x one input plus zeros), and one standard node instead of a slice and a
+             * pad with int64 inputs. */
+            size_t oc = (size_t)l->s.out_c, mc = (size_t)mk->out_c;
+            float *wid = ox_alloc(g, oc * mc * sizeof(float));
+            if (!wid)
+                return bm_fail("out of memory");
+            for (size_t r = 0; r < oc; r++)
+                for (size_t c = 0; c < mc; c++)
+                    wid[r * mc + c] = r == c ? 1.0f : 0.0f;
+            int64_t wd[4] = {(int64_t)oc, (int64_t)mc, 1, 1}, st2[2] = {l->s.sub, l->s.sub}, ks[2] = {1, 1};
+            const char *w = ox_tensor(g, ox_str(g, "layer%d.shortcut", i), wd, 4, wid);
+            Onnx__AttributeProto *at[] = {ox_attr_ints(g, "kernel_shape", ks, 2), ox_attr_ints(g, "strides", st2, 2)};
+            sc = ox_node(g, "Conv", "option-A shortcut: subsample, zero channels", (const char *[]){sc, w, NULL},
+                         at, 2);
+        }
+        *cur = ox_node(g, "Add", "residual", (const char *[]){x, sc, NULL}, NULL, 0);
+        return 0;
+    }
+    case BM_GAP:
+        *cur = ox_node(g, "GlobalAveragePool", NULL, (const char *[]){x, NULL}, NULL, 0);
+        return 0;
     default:
-        return bm_fail("layer %d: type %d has no ONNX form in this exporter", i, (int)l->s.type);
+        return bm_fail("layer %d (%s) has no ONNX form in this exporter", i, bm_ltype_name(l->s.type));
     }
 }
 

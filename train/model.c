@@ -14,23 +14,24 @@ size_t tr_layer_out_size(const tr_layer *l) { return (size_t)l->out_c * l->out_h
 /* All of a model's buffers together (activations and gradients for a batch, weights, optimizer state, im2col). */
 #define TR_MAX_MODEL_BYTES (8.0 * 1024 * 1024 * 1024)
 
-/* The shape rules are the model layer's (bm_layer_shape); the trainer's layer keeps its own copy of the fields. */
-static int layer_shape(tr_layer *l, const bm_layer_desc *d, int idx)
+/* The shape rules are the model layer's (bm_shapes); the trainer's layer keeps its own copy of the fields. */
+static void copy_shape(tr_layer *l, const bm_shape *s)
 {
-    bm_shape s = {.in_c = l->in_c, .in_h = l->in_h, .in_w = l->in_w};
-    if (bm_layer_shape(&s, d, idx) < 0)
-        return -1;
-    l->type = s.type;
-    l->out_c = s.out_c;
-    l->out_h = s.out_h;
-    l->out_w = s.out_w;
-    l->k = s.k;
-    l->stride = s.stride;
-    l->pad = s.pad;
-    l->drop_p = s.drop_p;
-    l->fan_in = s.fan_in;
-    l->nw = s.nw;
-    return 0;
+    l->type = s->type;
+    l->in_c = s->in_c;
+    l->in_h = s->in_h;
+    l->in_w = s->in_w;
+    l->out_c = s->out_c;
+    l->out_h = s->out_h;
+    l->out_w = s->out_w;
+    l->k = s->k;
+    l->stride = s->stride;
+    l->pad = s->pad;
+    l->drop_p = s->drop_p;
+    l->fan_in = s->fan_in;
+    l->nw = s->nw;
+    l->link = s->link;
+    l->sub = s->sub;
 }
 
 int tr_model_build(tr_model *m, const bm_layer_desc *d, int n, int in_c, int in_h, int in_w, int n_classes,
@@ -52,20 +53,16 @@ int tr_model_build(tr_model *m, const bm_layer_desc *d, int n, int in_c, int in_
         m->in_mean[k] = 0.0f;
         m->in_std[k] = 1.0f;
     }
-    int c = in_c, h = in_h, w = in_w;
-    for (int i = 0; i < n; i++) {
-        tr_layer *l = &m->layers[i];
-        l->in_c = c;
-        l->in_h = h;
-        l->in_w = w;
-        if (layer_shape(l, &d[i], i) < 0) {
-            tr_model_free(m);
-            return -1;
-        }
-        c = l->out_c;
-        h = l->out_h;
-        w = l->out_w;
+    bm_shape *sh = bm_alloc((size_t)n, sizeof *sh);
+    if (bm_shapes(sh, d, n, in_c, in_h, in_w) < 0) {
+        free(sh);
+        tr_model_free(m);
+        return -1;
     }
+    for (int i = 0; i < n; i++)
+        copy_shape(&m->layers[i], &sh[i]);
+    int c = sh[n - 1].out_c, h = sh[n - 1].out_h, w = sh[n - 1].out_w;
+    free(sh);
     if (n_classes > 0 && (size_t)c * h * w != (size_t)n_classes) {
         tr_model_free(m);
         return bm_fail("the last layer gives %d x %d x %d outputs, the dataset has %d classes", c, h, w, n_classes);
@@ -136,11 +133,16 @@ int tr_model_build(tr_model *m, const bm_layer_desc *d, int n, int in_c, int in_
             l->argmax = bm_alloc(out, sizeof(int32_t));
         } else if (l->type == BM_DROPOUT) {
             l->mask = bm_alloc(in, 1);
+        } else if (l->type == BM_MARK) {
+            l->dskip = bm_alloc(out, sizeof(float));
         }
     }
     for (int i = 0; i + 1 < n; i++)
         if (m->layers[i].type == BM_BN && m->layers[i + 1].type == BM_RELU)
             m->layers[i].relu_y = m->layers[i + 1].y;
+    for (int i = 0; i < n; i++)
+        if (m->layers[i].type == BM_ADD)
+            m->layers[i].mark = &m->layers[m->layers[i].link];
     return 0;
 }
 
@@ -151,7 +153,8 @@ void tr_model_free(tr_model *m)
         if (l->wq != l->w)
             free(l->wq);
         void *ptrs[] = {l->w, l->gw, l->b, l->gb, l->scale, l->gamma, l->ggamma, l->bshift, l->gbshift, l->rmean,
-                        l->rvar, l->xhat, l->invstd, l->y, l->dx, l->argmax, l->mask, l->col, l->dcol, l->wu};
+                        l->rvar, l->xhat, l->invstd, l->y, l->dx, l->argmax, l->mask, l->col, l->dcol, l->wu,
+                        l->dskip};
         for (size_t j = 0; j < sizeof ptrs / sizeof ptrs[0]; j++)
             free(ptrs[j]);
         for (int t = 0; t < TR_MAX_THREADS; t++) {
@@ -177,6 +180,9 @@ void tr_layer_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng
     case BM_BN: tr_bn_forward(l, x, n, train); break;
     case BM_MAXPOOL: tr_pool_forward(l, x, n); break;
     case BM_DROPOUT: tr_dropout_forward(l, x, n, train, rng); break;
+    case BM_MARK: memcpy(l->y, x, (size_t)n * tr_layer_out_size(l) * sizeof(float)); break;
+    case BM_ADD: tr_add_forward(l, x, n); break;
+    case BM_GAP: tr_gap_forward(l, x, n); break;
     default: tr_act_forward(l, x, n); break;
     }
 }
@@ -189,6 +195,9 @@ void tr_layer_backward(tr_layer *l, const float *dy, int n, int need_dx)
     case BM_BN: tr_bn_backward(l, dy, n); break;
     case BM_MAXPOOL: tr_pool_backward(l, dy, n); break;
     case BM_DROPOUT: tr_dropout_backward(l, dy, n); break;
+    case BM_MARK: tr_mark_backward(l, dy, n); break;
+    case BM_ADD: tr_add_backward(l, dy, n); break;
+    case BM_GAP: tr_gap_backward(l, dy, n); break;
     default: tr_act_backward(l, dy, n); break;
     }
 }

@@ -23,7 +23,8 @@ int tr_model_view(const tr_model *m, bm_model *v)
         bm_layer *L = &v->layers[i];
         L->s = (bm_shape){.type = l->type, .in_c = l->in_c, .in_h = l->in_h, .in_w = l->in_w, .out_c = l->out_c,
                           .out_h = l->out_h, .out_w = l->out_w, .k = l->k, .stride = l->stride, .pad = l->pad,
-                          .drop_p = l->drop_p, .fan_in = l->fan_in, .nw = l->nw};
+                          .drop_p = l->drop_p, .fan_in = l->fan_in, .nw = l->nw, .link = l->link,
+                          .sub = l->sub};
         if (l->type == BM_DENSE || l->type == BM_CONV) {
             L->depth = l->depth;
             L->per_channel = l->per_channel;

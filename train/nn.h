@@ -25,6 +25,9 @@ typedef struct tr_layer {
     int in_c, in_h, in_w, out_c, out_h, out_w;
     int k, stride, pad;        /* conv: kernel, stride, zero padding; pool: window = stride = k */
     float drop_p;
+    int link, sub;             /* add: its mark's index and the shortcut's stride (model/layer.h) */
+    struct tr_layer *mark;     /* add: its mark layer, whose output it adds and whose dskip it fills */
+    float *dskip;              /* mark: the gradient its add sends back through the shortcut */
 
     /* Dense: out_c x fan_in with fan_in = in_c*in_h*in_w; conv: out_c x (in_c*k*k). Row r = output r. */
     size_t fan_in, nw;
@@ -151,6 +154,12 @@ void tr_act_backward(tr_layer *l, const float *dy, int n);
 void tr_pool_forward(tr_layer *l, const float *x, int n);
 void tr_pool_backward(tr_layer *l, const float *dy, int n);
 void tr_dropout_forward(tr_layer *l, const float *x, int n, int train, bm_rng *rng);
+/* Residual blocks and global average pooling (train/layer_res.c). */
+void tr_add_forward(tr_layer *l, const float *x, int n);
+void tr_add_backward(tr_layer *l, const float *dy, int n);
+void tr_mark_backward(tr_layer *l, const float *dy, int n);
+void tr_gap_forward(tr_layer *l, const float *x, int n);
+void tr_gap_backward(tr_layer *l, const float *dy, int n);
 void tr_dropout_backward(tr_layer *l, const float *dy, int n);
 
 #endif

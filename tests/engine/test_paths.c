@@ -53,6 +53,10 @@ static const pcase cases[] = {
     {"tern,conv3x3:16:s2", 0, 1e-4, "t2t2", "t2t2"},
     {"sign,pool2,fc:20", 0, 1e-4, "b1b1", "t2b1"},          /* the pool keeps the +-1 domain */
     {"tern,fc:20,bn", 0, 1e-4, "t2t2", "t2t2"},
+    /* residual blocks (identity, option A at stride 2 on 9x11 and wider, nested), global average pooling; the
+     * second quantized conv re-quantizes its input to int8 */
+    {"mark,conv3x3:10,bn,add,relu,gap", 1, 1e-4, "b1i8", "t2i8"},
+    {"mark,conv3x3:16:s2,bn,relu,mark,conv3x3:16,add,add,gap,fc:7", 1, 0.05, NULL, NULL},
     {"bn,htanh,sign,drop:0.1,conv3x3:8:p0,relu", 0, 1e-4, "b1b1", "t2b1"},
     /* sign / tern / htanh fused into a GEMM op's output, the next layer packing it (a float rounding
      * difference could flip a sign near 0: with this seed none does) */

@@ -36,6 +36,8 @@ CASES = [
     ("cnn-htanh-drop", "mnist", "conv3x3:8:p1:s2,bn,htanh,drop:0.2,conv5x5:8:p0,bn,relu,pool2,fc:10",
      ["--quant", "binary"]),
     ("cifar-cnn-binary", "cifar10", "cifar-cnn", ["--quant", "binary", "--limit-train", "512"]),
+    # residual blocks (identity and option-A shortcuts) and global average pooling
+    ("resnet20-ternary", "cifar10", "resnet20", ["--quant", "ternary", "--limit-train", "512"]),
 ]
 
 failures = 0

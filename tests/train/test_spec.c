@@ -27,6 +27,7 @@ int main(void)
     CHECK(builds("mlp", 1, 28, 28) == 0, "mlp: %s", bm_error());
     CHECK(builds("lenet", 1, 28, 28) == 0, "lenet: %s", bm_error());
     CHECK(builds("cifar-cnn", 3, 32, 32) == 0, "cifar-cnn: %s", bm_error());
+    CHECK(builds("resnet20", 3, 32, 32) == 0, "resnet20: %s", bm_error());
     CHECK(builds("conv3x3:8:p1:s2, bn ,relu,pool2,drop:0.5,fc:10", 1, 28, 28) == 0, "spaces/options: %s", bm_error());
 
     bm_layer_desc *d;
@@ -49,6 +50,17 @@ int main(void)
     /* Shapes: wrong class count, a pool larger than its input, a kernel larger than its input. */
     CHECK(builds("fc:12", 1, 28, 28) < 0 && strstr(bm_error(), "classes"), "class count: %s", bm_error());
     CHECK(builds("pool32,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "smaller"), "pool: %s", bm_error());
+    /* residual blocks: an add needs a mark before it, a mark needs its add, and the shortcut must fit */
+    CHECK(builds("add,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "no mark"), "add alone: %s", bm_error());
+    CHECK(builds("mark,conv3x3:4,gap,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "without an add"),
+          "mark alone: %s", bm_error());
+    CHECK(builds("conv3x3:8,mark,conv3x3:4,add,gap,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "shortcut"),
+          "fewer channels: %s", bm_error());
+    CHECK(builds("mark,conv5x5:4:p0,add,gap,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "shortcut"),
+          "24x24 from 28x28 is no stride: %s", bm_error());
+    CHECK(builds("mark,conv3x3:4:s2,mark,conv3x3:4,add,add,gap,fc:10", 1, 9, 9) == 0, "nested, odd size: %s",
+          bm_error());
+    CHECK(builds("conv3x3:4,gap,fc:10", 1, 5, 7) == 0, "gap: %s", bm_error());
     CHECK(builds("conv30x30:4:p0,fc:10", 1, 28, 28) < 0 && strstr(bm_error(), "smaller"), "conv: %s", bm_error());
     /* every layer within its own bounds, their sum absurd (fuzz_model's find: ~40 GB from a 3.6 KB file) */
     char big[1024] = "";
