@@ -8,6 +8,7 @@
  * reduction crosses a range), so the results do not depend on the thread count at all.
  */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "model/pool.h"
 #include "train/nn.h"
@@ -18,6 +19,14 @@
 static bm_pool *pool;
 static int pool_n;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* At exit the threads are joined and freed: a pool left running is memory a leak checker reports lost. */
+static void free_pool(void)
+{
+    bm_pool_free(pool);
+    pool = NULL;
+    pool_n = 0;
+}
 
 typedef struct {
     bm_pool_fn *fn;
@@ -41,6 +50,8 @@ void tr_run_parts(int T, bm_pool_fn *fn, void *arg)
         return;
     }
     if (pool_n < T) {
+        if (pool_n == 0)
+            atexit(free_pool);
         bm_pool_free(pool);
         pool = bm_pool_new(T, BM_POOL_SLEEP);   /* NULL (out of memory): bm_pool_run runs all on this thread */
         pool_n = T;
