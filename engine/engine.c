@@ -212,6 +212,17 @@ static int compile_gemm(be_op *o, const bm_model *m, int i, int dom)
     return used;
 }
 
+/* The fields every op without weights starts with; its name is its kernel's unless the caller renames it. */
+static void glue_op(be_op *o, const bm_layer *l, int i, be_kind kind, const char *kernel)
+{
+    copy_shape(o, l);
+    o->kind = kind;
+    o->first_layer = i;
+    o->depth = -1;
+    o->kernel = kernel;
+    snprintf(o->name, sizeof o->name, "%s", kernel);
+}
+
 bte_engine *bte_compile(const bm_model *m)
 {
     size_t *mark_off = NULL;
@@ -253,11 +264,7 @@ bte_engine *bte_compile(const bm_model *m)
             dom = o->act == BM_SIGN ? DOM_SIGN : o->act == BM_TERN ? DOM_TERN : DOM_REAL;
             break;
         case BM_BN:
-            copy_shape(o, l);
-            o->kind = OP_AFFINE;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = "affine";
+            glue_op(o, l, i, OP_AFFINE, "affine");
             o->float_bytes = bn_bytes(l);
             snprintf(o->name, sizeof o->name, "bn");
             o->mul = xcalloc((size_t)l->s.in_c, sizeof(float));
@@ -274,43 +281,24 @@ bte_engine *bte_compile(const bm_model *m)
         case BM_HTANH:
         case BM_SIGN:
         case BM_TERN:
-            copy_shape(o, l);
-            o->kind = OP_ACT;
+            glue_op(o, l, i, OP_ACT, bm_ltype_name(l->s.type));
             o->act = l->s.type;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = bm_ltype_name(l->s.type);
-            snprintf(o->name, sizeof o->name, "%s", bm_ltype_name(l->s.type));
             dom = l->s.type == BM_SIGN ? DOM_SIGN : l->s.type == BM_TERN ? DOM_TERN : DOM_REAL;
             break;
         case BM_MAXPOOL:
-            copy_shape(o, l);
-            o->kind = OP_POOL;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = "maxpool";
+            glue_op(o, l, i, OP_POOL, "maxpool");
             snprintf(o->name, sizeof o->name, "pool%d", l->s.k);
             /* the max of +-1 (or -1/0/+1) values is one of them: the domain survives */
             break;
         case BM_MARK:
-            copy_shape(o, l);
-            o->kind = OP_MARK;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = "mark";
-            snprintf(o->name, sizeof o->name, "mark");
+            glue_op(o, l, i, OP_MARK, "mark");
             o->save_off = e->saved_size;
             mark_off[i] = e->saved_size;
             e->saved_size += o->in_size;
             break;   /* the identity: the domain survives */
         case BM_ADD: {
             const bm_shape *mk = &m->layers[l->s.link].s;
-            copy_shape(o, l);
-            o->kind = OP_ADD;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = "add";
-            snprintf(o->name, sizeof o->name, "add");
+            glue_op(o, l, i, OP_ADD, "add");
             o->save_off = mark_off[l->s.link];
             o->mark_c = mk->out_c;
             o->mark_h = mk->out_h;
@@ -320,12 +308,7 @@ bte_engine *bte_compile(const bm_model *m)
             break;
         }
         case BM_GAP:
-            copy_shape(o, l);
-            o->kind = OP_GAP;
-            o->first_layer = i;
-            o->depth = -1;
-            o->kernel = "gap";
-            snprintf(o->name, sizeof o->name, "gap");
+            glue_op(o, l, i, OP_GAP, "gap");
             dom = DOM_REAL;
             break;
         case BM_DROPOUT:

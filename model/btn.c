@@ -58,13 +58,6 @@ int bm_model_check_limits(const bm_model *m, int quantized)
     return 0;
 }
 
-/* The description the shapes follow from (what the spec parser would have produced). */
-static bm_layer_desc desc_of(const bm_shape *s)
-{
-    return (bm_layer_desc){.type = s->type, .out = s->out_c, .k = s->k, .stride = s->stride, .pad = s->pad,
-                           .drop_p = s->drop_p};
-}
-
 static int check_layer(const bm_model *m, int i, const char *name)
 {
     const bm_layer *L = &m->layers[i];
@@ -148,7 +141,7 @@ int bm_model_check(const bm_model *m, const char *name)
         const bm_shape *l = &m->layers[i].s;
         bm_shape *s = &sh[i];
         *s = (bm_shape){.in_c = c, .in_h = h, .in_w = w};
-        bm_layer_desc d = desc_of(l);
+        bm_layer_desc d = bm_desc_of(l);
         if (bm_layer_shape(s, &d, i, sh) < 0) {
             char why[256];
             snprintf(why, sizeof why, "%s", bm_error());

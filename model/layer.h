@@ -80,6 +80,13 @@ int bm_check_blocks(const bm_shape *s, int n);
  * the trainer's and the engine's, so that both quantize activations identically. */
 void bm_act_apply(bm_ltype type, const float *x, float *y, size_t total);
 
+/* The description a shape follows from (what the spec parser would have produced for it). */
+static inline bm_layer_desc bm_desc_of(const bm_shape *s)
+{
+    return (bm_layer_desc){.type = s->type, .out = s->out_c, .k = s->k, .stride = s->stride, .pad = s->pad,
+                           .drop_p = s->drop_p};
+}
+
 static inline size_t bm_in_size(const bm_shape *s) { return (size_t)s->in_c * s->in_h * s->in_w; }
 static inline size_t bm_out_size(const bm_shape *s) { return (size_t)s->out_c * s->out_h * s->out_w; }
 

@@ -79,11 +79,8 @@ int tr_model_from(const bm_model *src, const char *name, tr_model *m, int batch_
     bm_layer_desc *desc = calloc((size_t)src->n, sizeof *desc);
     if (!desc)
         return bm_fail("%s: out of memory", name);
-    for (int i = 0; i < src->n; i++) {
-        const bm_shape *s = &src->layers[i].s;
-        desc[i] = (bm_layer_desc){.type = s->type, .out = s->out_c, .k = s->k, .stride = s->stride, .pad = s->pad,
-                                  .drop_p = s->drop_p};
-    }
+    for (int i = 0; i < src->n; i++)
+        desc[i] = bm_desc_of(&src->layers[i].s);
     int rc = tr_model_build(m, desc, src->n, src->in_c, src->in_h, src->in_w, src->n_classes, batch_cap, NULL);
     free(desc);
     if (rc < 0) {
